@@ -1,0 +1,4 @@
+"""Lamella core: manifests, workflows, graph validation, cache keys, events and the module SDK.
+
+The core imports no execution framework, server or GUI (an import-linter contract checks).
+"""

@@ -1,0 +1,158 @@
+"""Module discovery: built-in modules plus the user's module folders.
+
+Search order (first match of an id and version wins): folders given with ``--modules``, then
+the folders in ``LAMELLA_MODULE_PATH`` (separated like PATH), then the built-in library. A
+folder is a module if it holds ``module.json``; a search folder's sub-folders are scanned one
+level deep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+
+from lamella.core._suggest import did_you_mean
+from lamella.core.errors import ManifestError, ModuleNotFound
+from lamella.core.manifest import Manifest, load_manifest
+from lamella.core.workflow import ModuleRef, parse_module_ref
+
+__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "folder_digest"]
+
+MANIFEST_FILE = "module.json"
+_DIGEST_SKIP = {"tests", "__pycache__", ".pytest_cache", ".git"}
+
+
+def builtin_modules_dir() -> Path:
+    """The folder of the built-in module library."""
+    return Path(str(files("lamella.modules")))
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over a module folder's files (not its tests), so code edits change cache keys."""
+    digest = hashlib.sha256()
+    for path in sorted(_digest_files(folder)):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _digest_files(folder: Path) -> Iterable[Path]:
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in _DIGEST_SKIP and not d.startswith(".")]
+        for name in names:
+            if not name.endswith(".pyc") and not name.startswith("."):
+                yield Path(root) / name
+
+
+@dataclass
+class ModuleEntry:
+    """A discovered module: its manifest, folder and where it was found."""
+
+    manifest: Manifest
+    folder: Path
+    origin: str
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash of the module's code and manifest."""
+        return folder_digest(self.folder)
+
+
+@dataclass
+class Catalog:
+    """All modules Lamella can run, plus folders whose manifest is broken."""
+
+    entries: list[ModuleEntry] = field(default_factory=list)
+    broken: dict[Path, ManifestError] = field(default_factory=dict)
+
+    @classmethod
+    def discover(cls, extra_dirs: Iterable[Path] = (), *, env: Mapping[str, str] | None = None,
+                 builtin: bool = True) -> Catalog:
+        """Scan ``--modules`` folders, ``LAMELLA_MODULE_PATH`` and the built-in library."""
+        env = os.environ if env is None else env
+        roots = [(Path(d), "--modules") for d in extra_dirs]
+        roots += [(Path(d), "LAMELLA_MODULE_PATH")
+                  for d in env.get("LAMELLA_MODULE_PATH", "").split(os.pathsep) if d]
+        if builtin:
+            roots.append((builtin_modules_dir(), "built-in"))
+        catalog = cls()
+        for root, origin in roots:
+            for folder in _module_folders(root):
+                catalog._add(folder, origin)
+        return catalog
+
+    def _add(self, folder: Path, origin: str) -> None:
+        try:
+            manifest = load_manifest(folder / MANIFEST_FILE)
+        except ManifestError as exc:
+            self.broken[folder] = exc
+            return
+        if self.get(manifest.id, manifest.version) is None:  # earlier folders shadow later ones
+            self.entries.append(ModuleEntry(manifest, folder.resolve(), origin))
+
+    def get(self, module_id: str, version: str) -> ModuleEntry | None:
+        """The entry with exactly this id and version, if any."""
+        return next((e for e in self.entries
+                     if e.manifest.id == module_id and e.manifest.version == version), None)
+
+    def ids(self) -> list[str]:
+        """Known module ids, sorted."""
+        return sorted({e.manifest.id for e in self.entries})
+
+    def versions(self, module_id: str) -> list[str]:
+        """Known versions of a module, oldest first."""
+        found = {e.manifest.version for e in self.entries if e.manifest.id == module_id}
+        return sorted(found, key=_version_key)
+
+    def resolve(self, ref: ModuleRef | str) -> ModuleEntry:
+        """The newest module matching a reference such as ``lamella/threshold@1``."""
+        if isinstance(ref, str):
+            ref = parse_module_ref(ref)
+        versions = [v for v in self.versions(ref.id) if ref.matches(v)]
+        if versions:
+            entry = self.get(ref.id, versions[-1])
+            assert entry is not None  # versions() only lists known entries
+            return entry
+        raise ModuleNotFound(self._not_found_message(ref))
+
+    def _not_found_message(self, ref: ModuleRef) -> str:
+        broken = self._broken_with_id(ref.id)
+        if broken is not None:
+            return f"module '{ref.id}' has a broken manifest: {broken}"
+        available = self.versions(ref.id)
+        if available:
+            return (f"module '{ref.id}' has no version matching '@{ref.version}' "
+                    f"(available: {', '.join(available)})")
+        hint = did_you_mean(ref.id, self.ids())
+        return (f"unknown module '{ref.id}'{hint}; `lamella modules list` shows the modules "
+                "found (add folders with --modules or LAMELLA_MODULE_PATH)")
+
+    def _broken_with_id(self, module_id: str) -> ManifestError | None:
+        for folder, error in self.broken.items():
+            try:
+                raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(raw, dict) and raw.get("id") == module_id:
+                return error
+        return None
+
+
+def _module_folders(root: Path) -> list[Path]:
+    if (root / MANIFEST_FILE).is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")) and (p / MANIFEST_FILE).is_file())
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

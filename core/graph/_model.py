@@ -1,0 +1,51 @@
+"""A validated workflow: every node resolved to a module, wires typed, order fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from lamella.core.catalog import ModuleEntry
+from lamella.core.workflow import WireRef, Workflow
+
+__all__ = ["ResolvedNode", "WorkflowGraph"]
+
+
+@dataclass
+class ResolvedNode:
+    """A workflow node bound to the module that runs it and its full parameter values."""
+
+    id: str
+    entry: ModuleEntry
+    params: dict[str, Any]
+    wires: dict[str, WireRef]
+
+    @property
+    def module_ref(self) -> str:
+        """``id@version`` of the module, exactly."""
+        return self.entry.manifest.ref
+
+
+@dataclass
+class WorkflowGraph:
+    """The runnable form of a workflow. Build it with :func:`build_graph`."""
+
+    workflow: Workflow
+    nodes: dict[str, ResolvedNode]
+    graph: nx.DiGraph
+    order: list[str]
+    outputs: dict[str, WireRef]
+
+    def upstream(self, node_id: str) -> list[str]:
+        """Nodes whose outputs ``node_id`` reads directly."""
+        return sorted(self.graph.predecessors(node_id))
+
+    def downstream(self, node_id: str) -> set[str]:
+        """Every node that depends on ``node_id``, directly or not."""
+        return set(nx.descendants(self.graph, node_id))
+
+    def workflow_inputs_used(self) -> set[str]:
+        """Names of workflow inputs some node reads."""
+        return {w.port for n in self.nodes.values() for w in n.wires.values() if w.is_workflow_input}

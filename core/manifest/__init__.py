@@ -1,0 +1,33 @@
+"""Module manifests: models, loading with complete problem reports, and the JSON Schema."""
+
+from lamella.core.manifest._load import load_manifest, manifest_from_dict, pydantic_problems
+from lamella.core.manifest._models import InputPort, Manifest, OutputPort, Resources
+from lamella.core.manifest._resolve import param_problems, resolve_params
+from lamella.core.manifest._params import (
+    BoolParam,
+    EnumParam,
+    FloatParam,
+    IntParam,
+    ParamSpec,
+    QuantityParam,
+    StringParam,
+)
+
+__all__ = [
+    "BoolParam",
+    "EnumParam",
+    "FloatParam",
+    "InputPort",
+    "IntParam",
+    "Manifest",
+    "OutputPort",
+    "ParamSpec",
+    "QuantityParam",
+    "Resources",
+    "StringParam",
+    "load_manifest",
+    "manifest_from_dict",
+    "param_problems",
+    "pydantic_problems",
+    "resolve_params",
+]

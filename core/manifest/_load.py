@@ -1,0 +1,68 @@
+"""Read a ``module.json`` and report every problem in it at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from lamella.core.errors import ManifestError, Problem
+from lamella.core.manifest._models import Manifest
+
+__all__ = ["load_manifest", "manifest_from_dict", "pydantic_problems"]
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Load and validate a manifest file; raise :class:`ManifestError` listing all problems."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(str(path), [Problem("", "file not found")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ManifestError(str(path), [Problem(where, f"not valid JSON: {exc}")]) from None
+    return manifest_from_dict(data, source=str(path))
+
+
+def manifest_from_dict(data: Any, *, source: str = "module.json") -> Manifest:
+    """Validate manifest data already parsed from JSON."""
+    try:
+        return Manifest.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ManifestError(source, pydantic_problems(exc)) from None
+
+
+def pydantic_problems(exc: pydantic.ValidationError) -> list[Problem]:
+    """Turn pydantic's errors into located one-line problems."""
+    return [_problem(error) for error in exc.errors(include_url=False)]
+
+
+def _problem(error: Any) -> Problem:
+    location = [str(p) for p in error["loc"] if p != "[key]"]
+    # The parameter union adds the type tag to the location ('parameters.level.float.min');
+    # it repeats the parameter's 'type' field, so drop it.
+    if len(location) >= 3 and location[0] == "parameters" and location[2] in _PARAM_TAGS:
+        del location[2]
+    return Problem(".".join(location), _message(error))
+
+
+_PARAM_TAGS = {"int", "float", "bool", "string", "enum", "quantity"}
+
+
+def _message(error: Any) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown field (remove it, or check its spelling against the manifest schema)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "too_short" and error["loc"] == ("outputs",):
+        return "a module writes at least one output; declare it under 'outputs'"
+    if kind == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag")
+        return f"'{tag}' is not a parameter type (use one of: {', '.join(sorted(_PARAM_TAGS))})"
+    if kind == "union_tag_not_found":
+        return "parameter has no 'type' (use one of: " + ", ".join(sorted(_PARAM_TAGS)) + ")"
+    return message.removeprefix("Value error, ")

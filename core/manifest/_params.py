@@ -1,0 +1,196 @@
+"""Parameter specifications: one small model per parameter type.
+
+Each spec can check a value a workflow gives it and say, in one line, what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lamella.core._suggest import did_you_mean
+from lamella.core.units import parse_quantity
+
+__all__ = [
+    "BoolParam",
+    "EnumParam",
+    "FloatParam",
+    "IntParam",
+    "ParamSpec",
+    "QuantityParam",
+    "StringParam",
+]
+
+
+class _ParamBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(
+        description="What the parameter does, for the user, in one or two sentences."
+    )
+    label: str | None = Field(
+        default=None, description="Short label for the editor; defaults to the parameter name."
+    )
+    nullable: bool = Field(
+        default=False,
+        description="If true, null is a valid value (meaning 'not set' / 'automatic').",
+    )
+    visible_if: dict[str, Any] | None = Field(
+        default=None,
+        description="Show this parameter in the editor only when other parameters have these "
+        "values, e.g. {\"method\": \"manual\"}. The runner ignores it.",
+    )
+    advanced: bool = Field(
+        default=False, description="If true, the editor folds this parameter away by default."
+    )
+
+    def _default_valid(self) -> Any:
+        """Refuse a default that the parameter's own rule refuses (call from validators)."""
+        if not self.required and (reason := self.check(getattr(self, "default", None))):
+            raise ValueError(f"default {reason}")
+        return self
+
+    @property
+    def required(self) -> bool:
+        """A parameter without a default must be set by every workflow that uses the module."""
+        return "default" not in self.model_fields_set
+
+    def check(self, value: Any) -> str | None:
+        """Return why ``value`` is not valid for this parameter, or None if it is."""
+        if value is None:
+            return None if self.nullable else "must be set (null is not allowed here)"
+        return self._check_value(value)
+
+    @abstractmethod
+    def _check_value(self, value: Any) -> str | None:
+        """Check a non-null value against this parameter type's rule."""
+
+
+def _range_text(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"between {minimum:g} and {maximum:g}"
+    if minimum is not None:
+        return f"at least {minimum:g}"
+    return f"at most {maximum:g}"
+
+
+class _NumberParam(_ParamBase):
+    min: float | None = Field(default=None, description="Smallest allowed value (inclusive).")
+    max: float | None = Field(default=None, description="Largest allowed value (inclusive).")
+
+    @model_validator(mode="after")
+    def _range_consistent(self) -> _NumberParam:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is larger than max ({self.max:g})")
+        return self._default_valid()
+
+    def _range_problem(self, value: float) -> str | None:
+        too_low = self.min is not None and value < self.min
+        too_high = self.max is not None and value > self.max
+        if too_low or too_high:
+            return f"must be {_range_text(self.min, self.max)}, got {value:g}"
+        return None
+
+
+class IntParam(_NumberParam):
+    """A whole number, optionally bounded."""
+
+    type: Literal["int"] = Field(description="Parameter type.")
+    default: int | None = Field(default=None, description="Value used when a workflow omits it.")
+
+    def _check_value(self, value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, got {value!r}"
+        return self._range_problem(value)
+
+
+class FloatParam(_NumberParam):
+    """A real number, optionally bounded."""
+
+    type: Literal["float"] = Field(description="Parameter type.")
+    default: float | None = Field(default=None, description="Value used when a workflow omits it.")
+
+    def _check_value(self, value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a number, got {value!r}"
+        return self._range_problem(float(value))
+
+
+class BoolParam(_ParamBase):
+    """A yes/no switch."""
+
+    type: Literal["bool"] = Field(description="Parameter type.")
+    default: bool | None = Field(default=None, description="Value used when a workflow omits it.")
+
+    def _check_value(self, value: Any) -> str | None:
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+
+
+class StringParam(_ParamBase):
+    """Free text, optionally matching a regular expression."""
+
+    type: Literal["string"] = Field(description="Parameter type.")
+    default: str | None = Field(default=None, description="Value used when a workflow omits it.")
+    pattern: str | None = Field(
+        default=None, description="Regular expression the whole value must match."
+    )
+
+    def _check_value(self, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return f"must be text, got {value!r}"
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"'{value}' does not match the pattern {self.pattern}"
+        return None
+
+
+class EnumParam(_ParamBase):
+    """One value out of a fixed list of choices."""
+
+    type: Literal["enum"] = Field(description="Parameter type.")
+    choices: list[str | int] = Field(min_length=1, description="The allowed values.")
+    default: str | int | None = Field(
+        default=None, description="Value used when a workflow omits it; one of the choices."
+    )
+
+    @model_validator(mode="after")
+    def _default_in_choices(self) -> EnumParam:
+        return self._default_valid()
+
+    def _check_value(self, value: Any) -> str | None:
+        if value in self.choices and not isinstance(value, bool):
+            return None
+        options = ", ".join(repr(c) for c in self.choices)
+        return f"{value!r} is not one of {options}{did_you_mean(str(value), map(str, self.choices))}"
+
+
+class QuantityParam(_ParamBase):
+    """A physical length or area written with its unit (``'20 nm'``, ``'500 um^2'``, ``'30 px^2'``).
+
+    A bare number means pixels. Modules convert it with the image's pixel size.
+    """
+
+    type: Literal["quantity"] = Field(description="Parameter type.")
+    dimension: Literal["length", "area"] = Field(description="Whether the value is a length or an area.")
+    default: str | float | None = Field(
+        default=None, description="Value used when a workflow omits it, e.g. '0 px^2'."
+    )
+
+    @model_validator(mode="after")
+    def _default_parses(self) -> QuantityParam:
+        return self._default_valid()
+
+    def _check_value(self, value: Any) -> str | None:
+        try:
+            quantity = parse_quantity(value, power=1 if self.dimension == "length" else 2)
+        except ValueError as exc:
+            return str(exc)
+        return f"must not be negative, got '{value}'" if quantity.value < 0 else None
+
+
+ParamSpec = Annotated[
+    IntParam | FloatParam | BoolParam | StringParam | EnumParam | QuantityParam,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,43 @@
+"""The module SDK: what module code imports.
+
+A module's ``main.py`` defines ``run(task)`` and uses :class:`Task` to read inputs and
+parameters and to write outputs; images come as :class:`Image` with their calibration.
+"""
+
+from lamella.core.sdk._contract import (
+    INPUTS_DIR,
+    LOG_FILE,
+    OUTPUTS_DIR,
+    OUTPUTS_FILE,
+    TASK_FILE,
+    TaskResources,
+    TaskSpec,
+    prepare_task_folder,
+    read_outputs_file,
+)
+from lamella.core.sdk._entry import import_module_file, load_entrypoint, run_task_folder
+from lamella.core.sdk._image import Calibration, Image
+from lamella.core.sdk._imageio import TIFF_SUFFIXES, read_image, write_image
+from lamella.core.sdk._task import Task, as_label_array
+
+__all__ = [
+    "INPUTS_DIR",
+    "LOG_FILE",
+    "OUTPUTS_DIR",
+    "OUTPUTS_FILE",
+    "TASK_FILE",
+    "TIFF_SUFFIXES",
+    "Calibration",
+    "Image",
+    "Task",
+    "TaskResources",
+    "TaskSpec",
+    "as_label_array",
+    "import_module_file",
+    "load_entrypoint",
+    "prepare_task_folder",
+    "read_image",
+    "read_outputs_file",
+    "run_task_folder",
+    "write_image",
+]

@@ -1,0 +1,40 @@
+"""Container entry: ``python -m lamella.core.sdk MODULE_DIR TASK_FOLDER [ENTRYPOINT]``.
+
+Progress is written to stdout as lines ``LAMELLA_PROGRESS <fraction> <message>`` so a runner
+reading the container's log can turn them into events. The exit status is 0 on success,
+2 for a clear module error (message on the last stderr line) and 1 for a crash.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+from lamella.core.errors import LamellaError
+from lamella.core.sdk._entry import run_task_folder
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"LAMELLA_PROGRESS {fraction:.4f} {message}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    """Run one task; see the module docstring for the exit statuses."""
+    if len(argv) not in (2, 3):
+        print("usage: python -m lamella.core.sdk MODULE_DIR TASK_FOLDER [ENTRYPOINT]", file=sys.stderr)
+        return 2
+    entrypoint = argv[2] if len(argv) == 3 else "main:run"
+    try:
+        run_task_folder(Path(argv[0]), entrypoint, Path(argv[1]), _print_progress)
+    except LamellaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

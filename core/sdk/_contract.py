@@ -1,0 +1,118 @@
+"""The runtime contract between a runner and a module, identical for every backend.
+
+A node run gets a fresh folder::
+
+    task.json      what to do: inputs, parameters, outputs, resources (TaskSpec)
+    inputs/        one sub-folder per input port holding its files (read-only in containers)
+    outputs/       where the module writes; it also writes outputs/outputs.json
+    log.txt        everything the module printed
+
+``outputs.json`` maps each output port to the files written for it, relative to ``outputs/``:
+``{"outputs": {"mask": ["mask.ome.tif"]}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lamella.core.manifest import Manifest
+
+__all__ = [
+    "INPUTS_DIR",
+    "LOG_FILE",
+    "OUTPUTS_DIR",
+    "OUTPUTS_FILE",
+    "TASK_FILE",
+    "TaskResources",
+    "TaskSpec",
+    "prepare_task_folder",
+    "read_outputs_file",
+]
+
+TASK_FILE = "task.json"
+INPUTS_DIR = "inputs"
+OUTPUTS_DIR = "outputs"
+OUTPUTS_FILE = "outputs.json"
+LOG_FILE = "log.txt"
+
+
+class TaskResources(BaseModel):
+    """What the runner granted this run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threads: int = Field(default=1, description="CPU threads the module may use.")
+    memory_gb: float = Field(default=2.0, description="Memory granted, in GiB.")
+    gpu_ids: list[str] = Field(default_factory=list, description="GPU device ids granted.")
+
+
+class TaskSpec(BaseModel):
+    """Content of ``task.json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lamella_task: int = Field(default=1, description="Task file format version.")
+    node: str = Field(description="Workflow node id this run belongs to.")
+    module: str = Field(description="Module id.")
+    version: str = Field(description="Module version.")
+    inputs: dict[str, list[str]] = Field(
+        description="Files per connected input port, relative to the task folder."
+    )
+    params: dict[str, Any] = Field(description="Every parameter value, defaults filled in.")
+    outputs: dict[str, str] = Field(description="Output port names and their port types.")
+    input_types: dict[str, str] = Field(description="Input port names and their port types.")
+    resources: TaskResources = Field(default_factory=TaskResources)
+
+
+def prepare_task_folder(
+    folder: Path,
+    *,
+    node: str,
+    manifest: Manifest,
+    inputs: dict[str, list[Path]],
+    params: dict[str, Any],
+    resources: TaskResources | None = None,
+) -> TaskSpec:
+    """Create the task folder: link input files into ``inputs/<port>/`` and write task.json.
+
+    Input files are symlinked, not copied, so large images cost nothing to pass along.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / OUTPUTS_DIR).mkdir(exist_ok=True)
+    relative_inputs = {
+        port: [_link_input(folder, port, index, Path(path)) for index, path in enumerate(paths)]
+        for port, paths in inputs.items()
+    }
+    spec = TaskSpec(
+        node=node,
+        module=manifest.id,
+        version=manifest.version,
+        inputs=relative_inputs,
+        params=params,
+        outputs={name: port.type for name, port in manifest.outputs.items()},
+        input_types={name: port.type for name, port in manifest.inputs.items()},
+        resources=resources or TaskResources(threads=manifest.resources.threads,
+                                             memory_gb=manifest.resources.memory_gb),
+    )
+    (folder / TASK_FILE).write_text(spec.model_dump_json(indent=2), encoding="utf-8")
+    return spec
+
+
+def _link_input(folder: Path, port: str, index: int, source: Path) -> str:
+    port_dir = folder / INPUTS_DIR / port
+    port_dir.mkdir(parents=True, exist_ok=True)
+    # Prefix with the index so two inputs with the same file name stay distinct.
+    link = port_dir / f"{index}-{source.name}"
+    os.symlink(source.resolve(), link)
+    return link.relative_to(folder).as_posix()
+
+
+def read_outputs_file(outputs_dir: Path) -> dict[str, list[str]]:
+    """Read ``outputs.json``: output port -> file names relative to ``outputs_dir``."""
+    data = json.loads((outputs_dir / OUTPUTS_FILE).read_text(encoding="utf-8"))
+    return {str(k): [str(f) for f in v] for k, v in data["outputs"].items()}

@@ -1,0 +1,85 @@
+"""Images as modules see them: pixels plus axes plus physical pixel size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lamella.core.units import LENGTH_UNITS, canonical_unit, convert_length
+
+__all__ = ["Calibration", "Image"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Physical size of one pixel: ``x`` and ``y`` (and ``z`` for stacks) in ``unit``.
+
+    ``source`` says where the numbers came from (``'OME-XML'``, ``'Zeiss CZ_SEM'``,
+    ``'FEI'``, ``'ImageJ'``, ``'TIFF resolution'``, ``'user'``), for the run record.
+    """
+
+    x: float
+    y: float
+    unit: str
+    z: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        unit = canonical_unit(self.unit)
+        if unit is None or unit == "px":
+            raise ValueError(f"'{self.unit}' is not a length unit (use nm, um, mm, ...)")
+        if not (self.x > 0 and self.y > 0):
+            raise ValueError(f"pixel size must be positive, got {self.x:g} x {self.y:g}")
+        object.__setattr__(self, "unit", unit)
+
+    def to_unit(self, unit: str) -> Calibration:
+        """The same calibration expressed in another length unit."""
+        unit = canonical_unit(unit) or unit
+
+        def conv(v: float | None) -> float | None:
+            return None if v is None else convert_length(v, self.unit, unit)
+
+        return replace(self, x=conv(self.x), y=conv(self.y), z=conv(self.z), unit=unit)
+
+    def readable(self) -> Calibration:
+        """Pick the unit that puts the pixel size between 0.1 and 1000 (nm for SEM, um for LM)."""
+        metres = self.x * LENGTH_UNITS[self.unit]
+        for unit in ("pm", "nm", "um", "mm", "m"):
+            if metres / LENGTH_UNITS[unit] < 1000:
+                return self.to_unit(unit)
+        return self
+
+    @property
+    def is_square(self) -> bool:
+        """True if x and y pixel sizes agree to 0.1 % (measurements assume square pixels)."""
+        return abs(self.x - self.y) <= 1e-3 * max(self.x, self.y)
+
+
+@dataclass
+class Image:
+    """Pixels (``data``), their axes (e.g. ``'YX'``, ``'CYX'``, ``'ZYX'``) and calibration.
+
+    Axis letters follow tifffile/OME: T time, Z depth, C channel, Y rows, X columns,
+    S colour samples (RGB, last).
+    """
+
+    data: np.ndarray
+    axes: str
+    calibration: Calibration | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.axes) != self.data.ndim:
+            raise ValueError(
+                f"axes '{self.axes}' do not match an array with {self.data.ndim} dimensions"
+            )
+
+    @property
+    def is_2d(self) -> bool:
+        """True for a single grey plane."""
+        return self.axes == "YX"
+
+    def like(self, data: np.ndarray, axes: str | None = None) -> Image:
+        """A new image with other pixels but this image's calibration and name."""
+        return Image(data, axes or self.axes, self.calibration, self.name)

@@ -1,0 +1,101 @@
+"""Physical lengths and areas as users write them: ``"12 nm"``, ``"0.5 um^2"``, ``"20 px"``.
+
+A bare number means pixels. Units are the metric lengths microscopes report; ``µm`` and ``um``
+are the same unit (files and column names use the ASCII ``um``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "LENGTH_UNITS",
+    "Quantity",
+    "canonical_unit",
+    "convert_length",
+    "parse_quantity",
+]
+
+# Metres per unit.
+LENGTH_UNITS: dict[str, float] = {
+    "pm": 1e-12,
+    "A": 1e-10,
+    "nm": 1e-9,
+    "um": 1e-6,
+    "mm": 1e-3,
+    "cm": 1e-2,
+    "m": 1.0,
+}
+
+_ALIASES = {
+    "µm": "um", "μm": "um", "micron": "um", "microns": "um", "micrometer": "um",
+    "micrometre": "um", "nanometer": "nm", "nanometre": "nm", "millimeter": "mm",
+    "millimetre": "mm", "meter": "m", "metre": "m", "å": "A", "Å": "A", "angstrom": "A",
+    "pixel": "px", "pixels": "px", "px": "px",
+}
+
+_QUANTITY = re.compile(
+    r"^\s*(?P<value>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*"
+    r"(?P<unit>[A-Za-zµμÅå]+)?\s*(?P<power>\^2|²|2)?\s*$"
+)
+
+
+def canonical_unit(unit: str) -> str | None:
+    """Return the canonical spelling of a length unit (``'µm'`` -> ``'um'``), or None."""
+    if unit in LENGTH_UNITS:
+        return unit
+    return _ALIASES.get(unit, _ALIASES.get(unit.lower()))
+
+
+def convert_length(value: float, unit: str, to_unit: str) -> float:
+    """Convert a length between metric units, e.g. ``convert_length(1, 'um', 'nm') == 1000``."""
+    return value * LENGTH_UNITS[unit] / LENGTH_UNITS[to_unit]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A length (power 1) or area (power 2) in a metric unit or in pixels (``unit='px'``)."""
+
+    value: float
+    unit: str
+    power: int
+
+    def to_pixels(self, pixel_size: float | None, pixel_unit: str | None) -> float:
+        """Express in pixels (or square pixels) given the image's pixel size and unit."""
+        if self.unit == "px":
+            return self.value
+        if pixel_size is None or pixel_unit is None:
+            raise ValueError(
+                f"'{self}' is a physical size but the image has no pixel size; give it in "
+                "pixels (e.g. '20 px') or set the pixel size when loading the image"
+            )
+        per_pixel = convert_length(pixel_size, pixel_unit, self.unit)
+        return self.value / per_pixel**self.power
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}{'^2' if self.power == 2 else ''}"
+
+
+def parse_quantity(text: str | float | int, *, power: int) -> Quantity:
+    """Parse a user-written length (``power=1``) or area (``power=2``).
+
+    Raises ValueError with an example of a valid value.
+    """
+    example = "'20 nm' or '3 px'" if power == 1 else "'500 nm^2' or '30 px^2'"
+    if isinstance(text, bool):
+        raise ValueError(f"expected {_article(power)} such as {example}, got {text!r}")
+    if isinstance(text, int | float):
+        return Quantity(float(text), "px", power)
+    match = _QUANTITY.match(str(text))
+    unit = canonical_unit(match["unit"]) if match and match["unit"] else "px"
+    if match is None or unit is None:
+        raise ValueError(f"'{text}' is not {_article(power)}; write e.g. {example}")
+    written_power = 2 if match["power"] else 1
+    if match["unit"] and written_power != power:
+        raise ValueError(f"'{text}' is not {_article(power)}; write e.g. {example}")
+    return Quantity(float(match["value"]), unit, power)
+
+
+def _article(power: int) -> str:
+    return "a length" if power == 1 else "an area"

@@ -1,0 +1,20 @@
+"""Workflows: the YAML document model, loading and saving, and reference parsing."""
+
+from lamella.core.workflow._models import SCHEMA_VERSION, Node, Workflow, WorkflowInput
+from lamella.core.workflow._refs import ModuleRef, WireRef, parse_module_ref, parse_wire_ref
+from lamella.core.workflow._yaml import dump_workflow, load_workflow, parse_workflow, save_workflow
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ModuleRef",
+    "Node",
+    "WireRef",
+    "Workflow",
+    "WorkflowInput",
+    "dump_workflow",
+    "load_workflow",
+    "parse_module_ref",
+    "parse_wire_ref",
+    "parse_workflow",
+    "save_workflow",
+]

@@ -1,0 +1,119 @@
+"""Workflow YAML: safe loading with located errors, and saving that round-trips."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from lamella.core.errors import WorkflowError, WorkflowFileError
+from lamella.core.manifest import pydantic_problems
+from lamella.core.workflow._models import SCHEMA_VERSION, Workflow
+
+__all__ = ["dump_workflow", "load_workflow", "parse_workflow", "save_workflow"]
+
+
+def load_workflow(path: str | Path) -> Workflow:
+    """Read and check a workflow file (structure only; see graph validation for wiring)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WorkflowFileError(f"{path}: workflow file not found (check the path)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkflowFileError(f"{path}: cannot read workflow file ({exc})") from None
+    return parse_workflow(text, source=path)
+
+
+def parse_workflow(text: str, *, source: Path | None = None) -> Workflow:
+    """Parse workflow YAML text; ``source`` names the file in messages and anchors paths."""
+    name = str(source) if source else "<workflow>"
+    data = _safe_yaml(text, name)
+    _check_version(data, name)
+    try:
+        workflow = Workflow.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise WorkflowError(name, pydantic_problems(exc)) from None
+    return workflow.with_source(source.resolve() if source else None)
+
+
+def _safe_yaml(text: str, name: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)  # never yaml.load: a workflow is plain data only
+    except yaml.constructor.ConstructorError as exc:
+        raise WorkflowFileError(f"{name}{_line(exc)}: {_tag_message(exc)}") from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise WorkflowFileError(f"{name}{_line(exc)}: not valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise WorkflowFileError(
+            f"{name}: a workflow is a YAML mapping with 'lamella', 'name' and 'nodes' keys"
+        )
+    return data
+
+
+def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
+    tag = (exc.problem or "").split("tag '")[-1].rstrip("'")
+    return (
+        f"the YAML tag '{tag}' is not allowed; workflows hold plain data only "
+        "(remove the tag)"
+    )
+
+
+def _line(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f" line {mark.line + 1}" if mark is not None else ""
+
+
+def _check_version(data: dict[str, Any], name: str) -> None:
+    version = data.get("lamella")
+    if version is None:
+        raise WorkflowFileError(
+            f"{name}: 'lamella: {SCHEMA_VERSION}' is missing; a workflow starts with the "
+            "schema version it is written for"
+        )
+    if version != SCHEMA_VERSION:
+        raise WorkflowFileError(
+            f"{name}: workflow schema version {version!r} is not supported; this Lamella reads "
+            f"version {SCHEMA_VERSION}"
+        )
+
+
+def dump_workflow(workflow: Workflow) -> str:
+    """The workflow as YAML text, in the documented key order."""
+    data = workflow.model_dump(by_alias=True, exclude_defaults=True)
+    data = {"lamella": workflow.lamella, **{k: v for k, v in data.items() if k != "lamella"}}
+    if "layout" in data:
+        data["layout"] = {k: list(v) for k, v in data["layout"].items()}
+    return yaml.dump(data, Dumper=_FlowDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_workflow(workflow: Workflow, path: str | Path) -> Path:
+    """Write the workflow YAML atomically (temporary file, then rename)."""
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(dump_workflow(workflow))
+    os.replace(tmp, path)
+    return path
+
+
+class _FlowDumper(yaml.SafeDumper):
+    """Block style for the document, flow style for small leaf mappings (params, in, layout)."""
+
+
+def _represent_dict(dumper: yaml.SafeDumper, value: dict[str, Any]) -> yaml.MappingNode:
+    leaf = all(not isinstance(v, dict) for v in value.values()) and len(value) <= 6
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=leaf or None)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_FlowDumper.add_representer(dict, _represent_dict)
+_FlowDumper.add_representer(list, _represent_list)

@@ -1,0 +1,1 @@
+"""Templates that ``lamella module new`` copies to start a module."""

@@ -1,0 +1,1 @@
+"""The built-in module library, shipped as package data: one folder per module."""
