@@ -66,14 +66,17 @@ def _check_node(node_id: str, node: Node, entry: ModuleEntry, problems: list[Pro
     manifest = entry.manifest
     for name, message in param_problems(manifest, node.params):
         problems.append(Problem(f"node '{node_id}', parameter '{name}'", message))
+    misspelled = set()
     for port in node.inputs:
         if port not in manifest.inputs:
-            known = ", ".join(manifest.inputs) or "none"
+            hint = did_you_mean(port, manifest.inputs)
+            misspelled.add(hint.split("'")[1] if hint else "")
             problems.append(Problem(f"node '{node_id}', input '{port}'",
-                                    f"{manifest.id} has no input '{port}'"
-                                    f"{did_you_mean(port, manifest.inputs)}; its inputs: {known}"))
+                                    f"{manifest.id} has no input '{port}'{hint}; its inputs: "
+                                    f"{', '.join(manifest.inputs) or 'none'}"))
     for port, spec in manifest.inputs.items():
-        if spec.required and port not in node.inputs:
+        # A misspelled port is reported once, above, not again as a missing input.
+        if spec.required and port not in node.inputs and port not in misspelled:
             problems.append(Problem(f"node '{node_id}'",
                                     f"required input '{port}' ({spec.type}) is not connected"))
 

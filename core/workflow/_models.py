@@ -83,6 +83,10 @@ class Workflow(BaseModel):
     )
     _source: Path | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        # Two workflows are the same document whatever file they were read from.
+        return isinstance(other, Workflow) and self.model_dump() == other.model_dump()
+
     @property
     def source(self) -> Path | None:
         """The file the workflow was loaded from, if any."""

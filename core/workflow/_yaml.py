@@ -57,7 +57,7 @@ def _safe_yaml(text: str, name: str) -> dict[str, Any]:
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
-    tag = (exc.problem or "").split("tag '")[-1].rstrip("'")
+    tag = (exc.problem or "").split("tag '")[-1].rstrip("'").replace("tag:yaml.org,2002:", "!!")
     return (
         f"the YAML tag '{tag}' is not allowed; workflows hold plain data only "
         "(remove the tag)"

@@ -1,0 +1,22 @@
+"""The engine: turns a validated graph and its input files into results, a record and events."""
+
+from lamella.runner.engine._engine import Engine, EventSink, log_tail
+from lamella.runner.engine._items import RunItem, batch_items, single_item
+from lamella.runner.engine._jobs import Job
+from lamella.runner.engine._publish import OutputFolder, atomic_copy, atomic_write_text
+from lamella.runner.engine._record import RECORD_FILE, build_record
+
+__all__ = [
+    "RECORD_FILE",
+    "Engine",
+    "EventSink",
+    "Job",
+    "OutputFolder",
+    "RunItem",
+    "atomic_copy",
+    "atomic_write_text",
+    "batch_items",
+    "build_record",
+    "log_tail",
+    "single_item",
+]

@@ -1,0 +1,147 @@
+"""The Python API, for notebooks and scripts (the CLI uses it too).
+
+>>> from lamella.runner import Analysis                                      # doctest: +SKIP
+>>> analysis = Analysis.load("examples/workflows/nanoparticle-size-distribution.yaml")
+>>> result = analysis.run(inputs={"image": "my.tif"}, out="results/my")
+>>> result.table("sizes").describe()
+>>> batch = analysis.run(batch="data/*.tif", out="results/batch")
+>>> batch.table("sizes")            # all images, with an 'image' column
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+
+from lamella.core.catalog import Catalog
+from lamella.core.events import RunEvent
+from lamella.core.graph import WorkflowGraph, build_graph
+from lamella.core.workflow import Workflow, load_workflow
+from lamella.runner._combine import combine_tables
+from lamella.runner._results import RunResult
+from lamella.runner.backends import LocalBackend
+from lamella.runner.cache import CacheStore, default_cache_dir
+from lamella.runner.engine import (
+    RECORD_FILE,
+    Engine,
+    OutputFolder,
+    RunItem,
+    atomic_write_text,
+    batch_items,
+    build_record,
+    single_item,
+)
+from lamella.runner.engine._record import dumps
+
+__all__ = ["Analysis"]
+
+
+class Analysis:
+    """A workflow bound to the modules that run it.
+
+    Parameters
+    ----------
+    workflow
+        The workflow document (see :func:`lamella.core.workflow.load_workflow`).
+    catalog
+        Where modules are found; defaults to built-in modules plus ``LAMELLA_MODULE_PATH``.
+    """
+
+    def __init__(self, workflow: Workflow, catalog: Catalog | None = None) -> None:
+        self.workflow = workflow
+        self.catalog = catalog or Catalog.discover()
+
+    @classmethod
+    def load(cls, path: str | Path, *, modules: Iterable[str | Path] = ()) -> Analysis:
+        """Load a workflow file; ``modules`` adds module folders (like ``--modules``)."""
+        return cls(load_workflow(path), Catalog.discover([Path(m) for m in modules]))
+
+    @cached_property
+    def graph(self) -> WorkflowGraph:
+        """The validated graph; raises WorkflowValidationError listing every problem."""
+        return build_graph(self.workflow, self.catalog)
+
+    def validate(self) -> WorkflowGraph:
+        """Check the workflow against the modules without running anything."""
+        return self.graph
+
+    def run(self, *, inputs: Mapping[str, str | Path] | None = None, batch: str | None = None,
+            out: str | Path | None = None, jobs: int | None = None, use_cache: bool = True,
+            cache_dir: str | Path | None = None,
+            on_event: Callable[[RunEvent], None] | None = None) -> RunResult:
+        """Run the workflow once, or once per file matching ``batch`` (``GLOB`` or ``NAME=GLOB``).
+
+        Results go to ``out`` (default ``results/<workflow name>``). Nodes whose module,
+        parameters and input content match an earlier run are reused from the cache unless
+        ``use_cache`` is false. Returns the :class:`RunResult` also when nodes failed.
+        """
+        graph = self.graph
+        given = dict(inputs or {})
+        items = batch_items(self.workflow, batch, given) if batch else [single_item(self.workflow, given)]
+        return _execute(
+            graph, items, batch=batch is not None,
+            out_dir=Path(out) if out else Path("results") / _safe_name(self.workflow.name),
+            jobs=jobs or os.cpu_count() or 1, use_cache=use_cache,
+            store=CacheStore(Path(cache_dir) if cache_dir else default_cache_dir()),
+            emit=on_event or (lambda event: None),
+        )
+
+
+def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir: Path, jobs: int,
+             use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None]) -> RunResult:
+    run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    out = OutputFolder(out_dir, batch=batch)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    backend = LocalBackend(jobs)
+    engine = Engine(graph, items, backend=backend, store=store, out=out, run_id=run_id,
+                    use_cache=use_cache, emit=emit)
+    started = time.time()
+    emit(RunEvent("run_started", run_id, detail={
+        "workflow": graph.workflow.name, "items": len(items), "nodes": len(graph.order),
+        "backend": "local", "jobs": jobs, "out_dir": str(out_dir)}))
+    status = "interrupted"
+    try:
+        done = engine.run()
+        status = "succeeded" if all(j.ok for j in done) else "failed"
+    finally:
+        combined = combine_tables(graph, items, out, engine.published.files) if batch else {}
+        record = build_record(
+            run_id=run_id, workflow=_workflow_identity(graph.workflow), backend="local",
+            jobs_setting=jobs, started=started, finished=time.time(), status=status,
+            jobs=engine.jobs, outputs=_as_text(engine.published.files), out_dir=out_dir)
+        if combined:
+            record["combined"] = {name: str(path) for name, path in combined.items()}
+        record_path = atomic_write_text(out_dir / RECORD_FILE, dumps(record))
+        emit(RunEvent("run_finished", run_id, message=status, detail=_counts(engine, record_path)))
+    return RunResult(run_id, status, out_dir, record_path, record, engine.published.files,
+                     combined, engine.jobs)
+
+
+def _counts(engine: Engine, record_path: Path) -> dict[str, object]:
+    counts: dict[str, object] = {}
+    for job in engine.jobs:
+        counts[job.status] = int(counts.get(job.status, 0)) + 1  # type: ignore[call-overload]
+    return {**counts, "record": str(record_path)}
+
+
+def _workflow_identity(workflow: Workflow) -> dict[str, object]:
+    # The editor layout does not change results, so it is left out of the hash.
+    content = workflow.model_dump(mode="json", by_alias=True, exclude={"layout"})
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return {"name": workflow.name, "path": str(workflow.source) if workflow.source else None,
+            "sha256": digest}
+
+
+def _as_text(files: dict[str, dict[str, list[Path]]]) -> dict[str, dict[str, list[str]]]:
+    return {item: {name: [str(p) for p in paths] for name, paths in outputs.items()}
+            for item, outputs in files.items()}
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "workflow"

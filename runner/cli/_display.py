@@ -1,0 +1,109 @@
+"""How a run looks in the terminal: progress bars, plain lines, or JSON events.
+
+All three are event sinks; they hold only what they need to draw.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from lamella.core.events import RunEvent
+
+__all__ = ["JsonEvents", "PlainLines", "ProgressBars", "Silent"]
+
+_STATE_WORDS = {
+    "node_started": "running",
+    "node_cached": "reused",
+    "node_finished": "done",
+    "node_failed": "FAILED",
+    "node_skipped": "skipped",
+}
+
+
+class Silent:
+    """``--quiet``: draw nothing."""
+
+    def __call__(self, event: RunEvent) -> None:
+        """Ignore the event."""
+
+    def close(self) -> None:
+        """Nothing to tidy."""
+
+
+class JsonEvents:
+    """``--json-events``: one JSON object per line on stdout, for programs."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: RunEvent) -> None:
+        """Write the event as one line."""
+        self.stream.write(event.to_json() + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Nothing to tidy."""
+
+
+class PlainLines:
+    """When output is not a terminal (logs, CI): one line per node state change."""
+
+    def __init__(self, console: Console) -> None:
+        self.console, self._start = console, time.monotonic()
+
+    def __call__(self, event: RunEvent) -> None:
+        """Print a line for started/finished/failed/reused/skipped nodes."""
+        word = _STATE_WORDS.get(event.kind)
+        if word is None:
+            return
+        where = f"{event.item}/{event.node}" if event.item else event.node
+        seconds = event.detail.get("duration_s")
+        took = f" in {seconds:.1f} s" if isinstance(seconds, float) else ""
+        self.console.print(f"[{time.monotonic() - self._start:6.1f} s] {where}: {word}{took}",
+                           highlight=False)
+
+    def close(self) -> None:
+        """Nothing to tidy."""
+
+
+class ProgressBars:
+    """In a terminal: one bar per node, counting items (a batch) or module progress."""
+
+    def __init__(self, console: Console, node_order: list[str], items: int) -> None:
+        self.items = items
+        self.progress = Progress(
+            TextColumn("{task.description:<18}"), BarColumn(), TextColumn("{task.fields[state]:<9}"),
+            TextColumn("{task.completed:.0f}/{task.total:.0f}" if items > 1 else ""),
+            TimeElapsedColumn(), console=console, transient=False)
+        self.bars: dict[str, TaskID] = {
+            node: self.progress.add_task(node, total=items, state="queued") for node in node_order}
+        self._fraction: dict[tuple[str | None, str], float] = {}
+        self.progress.start()
+
+    def __call__(self, event: RunEvent) -> None:
+        """Move the node's bar."""
+        if event.node is None or event.node not in self.bars:
+            return
+        bar = self.bars[event.node]
+        key = (event.item, event.node)
+        if event.kind == "node_progress" and event.progress is not None:
+            self._advance(bar, key, event.progress)
+        elif event.kind in ("node_finished", "node_cached", "node_failed", "node_skipped"):
+            self._advance(bar, key, 1.0)
+            self.progress.update(bar, state=_STATE_WORDS[event.kind] if self.items == 1 else "")
+        elif event.kind == "node_started" and self.items == 1:
+            self.progress.update(bar, state="running")
+
+    def _advance(self, bar: TaskID, key: tuple[str | None, str], fraction: float) -> None:
+        previous = self._fraction.get(key, 0.0)
+        self._fraction[key] = fraction
+        self.progress.advance(bar, max(0.0, fraction - previous))
+
+    def close(self) -> None:
+        """Stop redrawing."""
+        self.progress.stop()

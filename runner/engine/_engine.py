@@ -1,0 +1,226 @@
+"""The engine: runs a validated graph for one or many items on a backend.
+
+It decides what can run (upstream done), what need not run (cache hit), hands the rest to
+the backend within its free slots, stores results, publishes workflow outputs and emits one
+event for every change of a node's state. A failed node skips only its dependants;
+independent branches and other items go on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamella.core.cache_keys import changed_components, file_digest, node_key
+from lamella.core.events import EventKind, RunEvent
+from lamella.core.graph import WorkflowGraph
+from lamella.core.sdk import LOG_FILE, OUTPUTS_DIR, prepare_task_folder, read_outputs_file
+from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
+from lamella.runner.cache import CacheStore
+from lamella.runner.engine._items import RunItem
+from lamella.runner.engine._jobs import Job
+from lamella.runner.engine._publish import OutputFolder
+
+__all__ = ["Engine", "EventSink", "log_tail"]
+
+EventSink = Callable[[RunEvent], None]
+_POLL_S = 0.5
+
+
+@dataclass
+class _Published:
+    """Result files copied to the output folder: item -> output name -> paths."""
+
+    files: dict[str, dict[str, list[Path]]]
+
+
+class Engine:
+    """Run ``graph`` for each of ``items``; see the module docstring."""
+
+    def __init__(self, graph: WorkflowGraph, items: list[RunItem], *, backend: Backend,
+                 store: CacheStore, out: OutputFolder, run_id: str, use_cache: bool,
+                 emit: EventSink) -> None:
+        self.graph, self.items, self.backend, self.store = graph, items, backend, store
+        self.out, self.run_id, self.use_cache, self._emit_sink = out, run_id, use_cache, emit
+        order = {node_id: i for i, node_id in enumerate(graph.order)}
+        self.jobs = [Job(item, graph.nodes[n], order[n]) for item in items for n in graph.order]
+        self._by_id = {job.id: job for job in self.jobs}
+        self._digest_memo: dict[Path, str] = {}
+        self.published = _Published({item.name: {} for item in items})
+        self._run_dir: Path | None = None
+
+    # ----- main loop --------------------------------------------------------------------
+    def run(self) -> list[Job]:
+        """Run every job to an end state; return the jobs."""
+        self._run_dir = self.store.new_run_dir(self.run_id)
+        try:
+            for job in self.jobs:
+                self._emit("node_queued", job)
+            while not all(job.done for job in self.jobs):
+                self._start_ready_jobs()
+                if not any(job.status == "running" for job in self.jobs):
+                    # With nothing running, one pass settles every ready job; if jobs are
+                    # still waiting now, their inputs can never arrive.
+                    self._skip_unreachable()
+                    continue
+                for update in self.backend.poll(_POLL_S):
+                    self._handle(update)
+        finally:
+            self.backend.close()
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+        return self.jobs
+
+    def _start_ready_jobs(self) -> None:
+        for job in self.jobs:  # already in (item, topological) priority order
+            if job.status != "waiting" or not self._upstream_ok(job):
+                continue
+            self._prepare_key(job)
+            entry = self.store.get(job.key) if self.use_cache else None
+            if entry is not None:
+                self._reuse(job, entry)
+            elif self.backend.free_slots > 0:
+                self._submit(job)
+
+    def _skip_unreachable(self) -> None:
+        for job in self.jobs:
+            if not job.done and not self._upstream_ok(job):
+                job.status, job.error = "skipped", "an upstream node did not finish"
+                self._emit("node_skipped", job, message=job.error)
+
+    def _upstream_ok(self, job: Job) -> bool:
+        return all(self._upstream(job, n).ok for n in self.graph.upstream(job.node.id))
+
+    def _upstream(self, job: Job, node_id: str) -> Job:
+        return self._by_id[f"{job.item.name}/{node_id}"]
+
+    # ----- cache ------------------------------------------------------------------------
+    def _prepare_key(self, job: Job) -> None:
+        if job.key:
+            return
+        for port, wire in job.node.wires.items():
+            if wire.is_workflow_input:
+                path = job.item.inputs[wire.port]
+                job.input_files[port], job.input_digests[port] = [path], [self._digest(path)]
+            else:
+                source = self._upstream(job, wire.node or "")
+                job.input_files[port] = source.outputs[wire.port]
+                job.input_digests[port] = source.output_digests[wire.port]
+        entry = job.node.entry
+        job.key, job.components = node_key(
+            module_id=entry.manifest.id, version=entry.manifest.version,
+            module_digest=entry.digest, params=job.node.params, inputs=job.input_digests)
+
+    def _digest(self, path: Path) -> str:
+        if path not in self._digest_memo:
+            self._digest_memo[path] = file_digest(path)
+        return self._digest_memo[path]
+
+    def _history_id(self, job: Job) -> str:
+        return f"{self.graph.workflow.name}/{job.item.name}/{job.node.id}"
+
+    def _why_run(self, job: Job) -> str:
+        if not self.use_cache:
+            return "ran: --no-cache given, the cache was not consulted"
+        previous = self.store.previous_components(self._history_id(job))
+        if previous is None:
+            return "ran: no earlier run of this node is in the cache"
+        reasons = changed_components(previous, job.components)
+        if not reasons:
+            return "ran: its earlier result is no longer in the cache (cache cleared?)"
+        return "ran: " + "; ".join(reasons)
+
+    def _reuse(self, job: Job, entry) -> None:  # type: ignore[no-untyped-def]
+        job.status, job.outputs, job.output_digests = "cached", entry.outputs, entry.output_digests
+        job.log = entry.log
+        job.reason = f"reused: same module, parameters and inputs as run {entry.meta.get('run_id')}"
+        self.store.remember_components(self._history_id(job), job.components)
+        self._publish(job)
+        self._emit("node_cached", job, detail={"key": job.key, "reason": job.reason})
+
+    # ----- running ----------------------------------------------------------------------
+    def _submit(self, job: Job) -> None:
+        assert self._run_dir is not None
+        job.reason = self._why_run(job)
+        job.task_dir = self._run_dir / job.item.name / job.node.id
+        prepare_task_folder(job.task_dir, node=job.node.id, manifest=job.node.entry.manifest,
+                            inputs=job.input_files, params=job.node.params)
+        job.log = job.task_dir / LOG_FILE
+        job.log.touch()
+        job.status, job.started = "running", time.time()
+        self.backend.submit(NodeRun(job.id, job.node.id, job.item.name, job.node.entry.manifest,
+                                    job.node.entry.folder, job.task_dir, job.log))
+        self._emit("node_started", job, detail={"reason": job.reason})
+
+    def _handle(self, update: NodeProgress | NodeResult) -> None:
+        job = self._by_id[update.job_id]
+        if isinstance(update, NodeProgress):
+            self._emit("node_progress", job, progress=update.fraction, message=update.message)
+        elif update.ok:
+            self._finish(job, update)
+        else:
+            self._fail(job, update.error, update.exit_status)
+
+    def _finish(self, job: Job, result: NodeResult) -> None:
+        job.finished = time.time()
+        assert job.task_dir is not None
+        outputs_dir = job.task_dir / OUTPUTS_DIR
+        try:
+            written = read_outputs_file(outputs_dir)
+        except (OSError, ValueError, KeyError):
+            self._fail(job, "module finished without writing outputs/outputs.json", None)
+            return
+        digests = {port: [result.output_digests.get(f) or file_digest(outputs_dir / f) for f in files]
+                   for port, files in written.items()}
+        entry = self.store.commit(job.key, job.task_dir, {
+            "key": job.key, "components": job.components, "outputs": written,
+            "output_digests": digests, "run_id": self.run_id, "node": job.node.id,
+            "workflow": self.graph.workflow.name, "created": job.finished,
+        })
+        job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
+        job.log = entry.log
+        self.store.remember_components(self._history_id(job), job.components)
+        self._publish(job)
+        self._emit("node_finished", job, detail={"duration_s": round(job.finished - (job.started or 0), 3),
+                                                 "key": job.key, "reason": job.reason})
+
+    def _fail(self, job: Job, error: str, exit_status: int | None) -> None:
+        job.status, job.error, job.exit_status = "failed", error, exit_status
+        job.finished = time.time()
+        log = self.out.publish_log(job.item.name, job.node.id, job.log) if job.log else None
+        job.log = log or job.log
+        self._emit("node_failed", job, message=error,
+                   detail={"exit_status": exit_status, "log": str(job.log), "log_tail": log_tail(job.log)})
+        for node_id in sorted(self.graph.downstream(job.node.id), key=self.graph.order.index):
+            dependant = self._upstream(job, node_id)
+            if not dependant.done:
+                dependant.status, dependant.error = "skipped", f"'{job.node.id}' failed"
+                self._emit("node_skipped", dependant, message=f"skipped because '{job.node.id}' failed")
+
+    # ----- outputs and events -----------------------------------------------------------
+    def _publish(self, job: Job) -> None:
+        if job.log is not None:
+            self.out.publish_log(job.item.name, job.node.id, job.log)
+        for name, wire in self.graph.outputs.items():
+            if wire.node == job.node.id:
+                files = self.out.publish(job.item.name, name, job.outputs[wire.port])
+                self.published.files[job.item.name][name] = files
+
+    def _emit(self, kind: EventKind, job: Job, **fields) -> None:  # type: ignore[no-untyped-def]
+        manifest = job.node.entry.manifest
+        item = job.item.name if self.out.batch else None
+        self._emit_sink(RunEvent(kind, self.run_id, node=job.node.id, item=item,
+                                 module=manifest.ref, **fields))
+
+
+def log_tail(log: Path | None, lines: int = 12) -> list[str]:
+    """The last ``lines`` lines of a log file (reads only its end)."""
+    if log is None or not log.is_file():
+        return []
+    with log.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - 16384))
+        text = handle.read().decode("utf-8", "replace")
+    return text.splitlines()[-lines:]

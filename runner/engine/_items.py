@@ -1,0 +1,79 @@
+"""Run items: one set of workflow input files. A batch is many items of one workflow."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamella.core.errors import InputFileError, LamellaError
+from lamella.core.workflow import Workflow
+
+__all__ = ["RunItem", "batch_items", "single_item"]
+
+
+@dataclass(frozen=True)
+class RunItem:
+    """Workflow input files for one run of the graph; ``name`` labels its outputs."""
+
+    name: str
+    inputs: dict[str, Path]
+
+
+def single_item(workflow: Workflow, given: Mapping[str, str | Path]) -> RunItem:
+    """The item for a one-off run: given files (relative to the cwd) over workflow defaults."""
+    return RunItem(workflow.name, _bind_inputs(workflow, given))
+
+
+def batch_items(workflow: Workflow, pattern: str, given: Mapping[str, str | Path]) -> list[RunItem]:
+    """One item per file matching ``pattern`` (``GLOB`` or ``NAME=GLOB``), for one input."""
+    input_name, glob_text = _batch_target(workflow, pattern)
+    matches = sorted(Path(p) for p in glob.glob(glob_text, recursive=True) if Path(p).is_file())
+    if not matches:
+        raise InputFileError(f"--batch: no files match '{glob_text}' (check the pattern and quote it)")
+    names = _unique_names([m.stem.removesuffix(".ome") for m in matches])
+    return [RunItem(name, _bind_inputs(workflow, {**given, input_name: match}))
+            for name, match in zip(names, matches, strict=True)]
+
+
+def _batch_target(workflow: Workflow, pattern: str) -> tuple[str, str]:
+    name, sep, glob_text = pattern.partition("=")
+    if sep and name in workflow.inputs:
+        return name, glob_text
+    if len(workflow.inputs) == 1:
+        return next(iter(workflow.inputs)), pattern
+    known = ", ".join(workflow.inputs) or "none"
+    raise LamellaError(
+        f"--batch: say which workflow input the files are for, e.g. --batch 'image=data/*.tif' "
+        f"(inputs: {known})"
+    )
+
+
+def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[str, Path]:
+    unknown = [n for n in given if n not in workflow.inputs]
+    if unknown:
+        known = ", ".join(workflow.inputs) or "none"
+        raise LamellaError(f"--input {unknown[0]}: the workflow has no input '{unknown[0]}' "
+                           f"(inputs: {known})")
+    bound = {}
+    for name, spec in workflow.inputs.items():
+        if name in given:
+            path = Path(given[name]).expanduser().resolve()
+        elif spec.default is not None:
+            path = workflow.resolve_path(spec.default)
+        else:
+            raise LamellaError(f"workflow input '{name}' has no file; pass --input {name}=PATH")
+        if not path.is_file():
+            raise InputFileError(f"input '{name}': {path}: file not found (check the path)")
+        bound[name] = path
+    return bound
+
+
+def _unique_names(stems: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for stem in stems:
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    return names

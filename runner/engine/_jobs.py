@@ -1,0 +1,60 @@
+"""A job is one node of the graph for one run item, with everything known about its run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lamella.core.graph import ResolvedNode
+from lamella.runner.engine._items import RunItem
+
+__all__ = ["DONE", "Job", "JobStatus"]
+
+JobStatus = str  # waiting | running | cached | finished | failed | skipped
+DONE = frozenset({"cached", "finished", "failed", "skipped"})
+
+
+@dataclass
+class Job:
+    """One node run (or cache reuse) for one item."""
+
+    item: RunItem
+    node: ResolvedNode
+    order: int
+    status: JobStatus = "waiting"
+    key: str = ""
+    components: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    input_files: dict[str, list[Path]] = field(default_factory=dict)
+    input_digests: dict[str, list[str]] = field(default_factory=dict)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)
+    output_digests: dict[str, list[str]] = field(default_factory=dict)
+    started: float | None = None
+    finished: float | None = None
+    error: str = ""
+    exit_status: int | None = None
+    log: Path | None = None
+    task_dir: Path | None = None
+
+    @property
+    def id(self) -> str:
+        """``item/node``: unique within a run."""
+        return f"{self.item.name}/{self.node.id}"
+
+    @property
+    def ok(self) -> bool:
+        """True once the job has usable outputs."""
+        return self.status in ("cached", "finished")
+
+    @property
+    def done(self) -> bool:
+        """True once the job will not change any more."""
+        return self.status in DONE
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the module ran (None if it did not run)."""
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started

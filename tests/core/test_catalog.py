@@ -1,0 +1,84 @@
+"""Module discovery: search order, versions, broken manifests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lamella.core.catalog import Catalog, builtin_modules_dir, folder_digest
+from lamella.core.errors import ModuleNotFound
+
+
+def make_module(folder: Path, version: str = "1.0.0", module_id: str = "me/tool") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "module.json").write_text(json.dumps({
+        "id": module_id, "version": version, "name": "Tool", "category": "Other",
+        "description": "d", "outputs": {"out": {"type": "json"}}}))
+    (folder / "main.py").write_text("def run(task):\n    task.save_json('out', 1)\n")
+    return folder
+
+
+def test_builtin_library_loads_without_broken_manifests() -> None:
+    catalog = Catalog.discover(env={})
+    assert catalog.broken == {}
+    assert all(e.origin == "built-in" for e in catalog.entries)
+    assert all(e.folder.parent == builtin_modules_dir().resolve() for e in catalog.entries)
+
+
+def test_newest_matching_version_wins(tmp_path: Path) -> None:
+    for version in ("1.0.0", "1.4.2", "1.10.0", "2.0.1"):
+        make_module(tmp_path / f"tool-{version}", version)
+    catalog = Catalog.discover([tmp_path], builtin=False)
+    assert catalog.versions("me/tool") == ["1.0.0", "1.4.2", "1.10.0", "2.0.1"]
+    assert catalog.resolve("me/tool@1").manifest.version == "1.10.0"
+    assert catalog.resolve("me/tool@1.4").manifest.version == "1.4.2"
+    assert catalog.resolve("me/tool").manifest.version == "2.0.1"
+    with pytest.raises(ModuleNotFound) as info:
+        catalog.resolve("me/tool@3")
+    assert str(info.value) == ("module 'me/tool' has no version matching '@3' (available: 1.0.0, "
+                               "1.4.2, 1.10.0, 2.0.1)")
+
+
+def test_search_order_modules_then_env_then_builtin(tmp_path: Path) -> None:
+    first = make_module(tmp_path / "first" / "tool")
+    make_module(tmp_path / "second" / "tool")
+    catalog = Catalog.discover([tmp_path / "first"],
+                               env={"LAMELLA_MODULE_PATH": str(tmp_path / "second")})
+    entry = catalog.resolve("me/tool@1")
+    assert entry.folder == first.resolve() and entry.origin == "--modules"
+    env_only = Catalog.discover(env={"LAMELLA_MODULE_PATH": str(tmp_path / "second")})
+    assert env_only.resolve("me/tool@1").origin == "LAMELLA_MODULE_PATH"
+
+
+def test_a_folder_that_is_itself_a_module(tmp_path: Path) -> None:
+    make_module(tmp_path / "tool")
+    assert Catalog.discover([tmp_path / "tool"], builtin=False).ids() == ["me/tool"]
+
+
+def test_broken_manifest_is_reported_when_referenced(tmp_path: Path) -> None:
+    folder = make_module(tmp_path / "tool")
+    data = json.loads((folder / "module.json").read_text())
+    data["outputs"] = {"out": {"type": "jsn"}}
+    (folder / "module.json").write_text(json.dumps(data))
+    catalog = Catalog.discover([tmp_path], builtin=False)
+    assert list(catalog.broken) == [folder]
+    with pytest.raises(ModuleNotFound) as info:
+        catalog.resolve("me/tool@1")
+    assert str(info.value).startswith(f"module 'me/tool' has a broken manifest: {folder}/module.json: "
+                                      "1 problem in module manifest\n  - outputs.out.type: 'jsn'")
+
+
+def test_digest_changes_with_code_not_tests(tmp_path: Path) -> None:
+    folder = make_module(tmp_path / "tool")
+    before = folder_digest(folder)
+    (folder / "tests").mkdir()
+    (folder / "tests" / "test_tool.py").write_text("x = 1\n")
+    assert folder_digest(folder) == before
+    (folder / "main.py").write_text("def run(task):\n    task.save_json('out', 2)\n")
+    assert folder_digest(folder) != before
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    assert folder_digest(copy) == folder_digest(folder)
