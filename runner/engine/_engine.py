@@ -201,8 +201,8 @@ class Engine:
 
     # ----- outputs and events -----------------------------------------------------------
     def _publish(self, job: Job) -> None:
-        if job.log is not None:
-            self.out.publish_log(job.item.name, job.node.id, job.log)
+        if job.log is not None:  # the run record points at the copy beside the results
+            job.log = self.out.publish_log(job.item.name, job.node.id, job.log) or job.log
         for name, wire in self.graph.outputs.items():
             if wire.node == job.node.id:
                 files = self.out.publish(job.item.name, name, job.outputs[wire.port])

@@ -1,0 +1,116 @@
+"""The ``lamella`` command as users type it: exit codes, one-line errors, output formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.runner.test_engine import BRANCHES, CHAIN
+
+LAMELLA = str(Path(sys.executable).parent / "lamella")
+
+
+def lamella(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([LAMELLA, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, image_file: Path, fixture_modules: Path) -> Path:
+    (tmp_path / "chain.yaml").write_text(CHAIN)
+    (tmp_path / "branches.yaml").write_text(BRANCHES.replace("MODE", "exit"))
+    (tmp_path / "mods").symlink_to(fixture_modules)
+    return tmp_path
+
+
+def test_run_prints_where_results_are(workdir: Path) -> None:
+    done = lamella("run", "chain.yaml", "--modules", "mods", "--out", "out", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-4:] == ["Results in out/", "  table        table.csv", "  image        image.ome.tif",
+                          "  run record   run-record.json"]
+    assert any(line.startswith("Run succeeded (2 ran, 0 reused from cache;") for line in lines)
+    assert "add: done in" in done.stdout  # not a terminal: one plain line per node state
+
+
+def test_explain_and_quiet(workdir: Path) -> None:
+    lamella("run", "chain.yaml", "--modules", "mods", "-o", "out", cwd=workdir)
+    done = lamella("run", "chain.yaml", "--modules", "mods", "-o", "out", "--explain", "-q",
+                   cwd=workdir)
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[0] == "Why each node ran or was reused:"
+    assert done.stdout.splitlines()[1].startswith("  add: reused: same module, parameters and inputs")
+    assert "Results in" not in done.stdout  # --quiet: no summary when all is well
+
+
+def test_json_events_are_one_object_per_line(workdir: Path) -> None:
+    done = lamella("run", "chain.yaml", "--modules", "mods", "-o", "out", "--json-events", cwd=workdir)
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("node_finished") == 2 and events[-1]["message"] == "succeeded"
+    assert "Results in out/" in done.stderr  # human text goes to stderr
+
+
+def test_failed_node_is_reported_and_exit_code_is_1(workdir: Path) -> None:
+    done = lamella("run", "branches.yaml", "--modules", "mods", "-o", "out", cwd=workdir)
+    assert done.returncode == 1
+    assert ("✗ node 'bad' (test/crash 1.0.0) failed: module process exited with exit status 3"
+            in done.stderr)
+    assert "  log: out/logs/bad.log (last lines):" in done.stderr
+    assert "  | crash module starting" in done.stderr
+    assert "  skipped because it failed: after-bad" in done.stderr
+    assert "Run failed (2 ran, 0 reused from cache, 1 failed, 1 skipped)." in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "missing.yaml"], "error: missing.yaml: workflow file not found (check the path)"),
+    (["run", "chain.yaml", "--modules", "mods", "--input", "image"],
+     "error: --input 'image': write NAME=PATH, e.g. --input image=my.tif"),
+    (["run", "chain.yaml", "--modules", "mods", "--input", "image=nope.tif"],
+     "error: input 'image': {workdir}/nope.tif: file not found (check the path)"),
+    (["run", "chain.yaml"],
+     "error: {workdir}/chain.yaml: 2 problems in workflow"),
+    (["modules", "show", "test/nothing", "--modules", "mods"],
+     "error: unknown module 'test/nothing'"),
+])
+def test_bad_input_is_one_clear_error(workdir: Path, args: list[str], message: str) -> None:
+    done = lamella(*args, cwd=workdir)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message.format(workdir=workdir))
+    assert "Traceback" not in done.stderr
+
+
+def test_debug_shows_the_traceback(workdir: Path) -> None:
+    done = lamella("run", "missing.yaml", "--debug", cwd=workdir)
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "WorkflowFileError: missing.yaml: workflow file not found" in done.stderr
+
+
+def test_validate(workdir: Path) -> None:
+    done = lamella("validate", "chain.yaml", "--modules", "mods", cwd=workdir)
+    assert (done.returncode, done.stdout) == (0, "chain.yaml: valid (2 nodes: add -> stats)\n")
+
+
+def test_modules_list_and_show(workdir: Path) -> None:
+    listed = lamella("modules", "list", "--modules", "mods", cwd=workdir)
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert ["test/add", "1.0.0", "Preprocessing", "Add", "--modules"] in rows
+    shown = lamella("modules", "show", "test/add@1", "--modules", "mods", cwd=workdir)
+    assert shown.stdout.splitlines()[0] == "Add (test/add 1.0.0, Preprocessing)"
+    assert "  amount         int       default 1; min -100, max 100" in shown.stdout
+
+
+def test_cache_ls_and_clear(workdir: Path, isolated_cache: Path) -> None:
+    lamella("run", "chain.yaml", "--modules", "mods", "-o", "out", cwd=workdir)
+    listed = lamella("cache", "ls", cwd=workdir)
+    assert listed.stdout.splitlines()[-1].startswith(f"2 entries, ")
+    assert listed.stdout.splitlines()[-1].endswith(f" in {isolated_cache}")
+    cleared = lamella("cache", "clear", cwd=workdir)
+    assert cleared.stdout.startswith("Removed 2 entries (")
+    assert lamella("cache", "ls", cwd=workdir).stdout.startswith("0 entries, ")
