@@ -7,6 +7,7 @@ calibration survives any chain of modules, in any backend.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tifffile
@@ -20,6 +21,7 @@ __all__ = ["TIFF_SUFFIXES", "read_image", "write_image"]
 TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
 _PILLOW_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _OME_UNITS = {"um": "µm", "A": "Å"}
+_TO_RGB = ("CMYK", "YCbCr", "LAB", "HSV", "RGBX")
 
 
 def read_image(path: str | Path) -> Image:
@@ -40,8 +42,10 @@ def read_image(path: str | Path) -> Image:
         return _read_tiff(path)
     if suffix in _PILLOW_SUFFIXES:
         return _read_with_pillow(path)
+    kind = f"'{path.suffix}' files" if path.suffix else "files without an extension"
     raise InputFileError(
-        f"{path}: '{path.suffix}' images are not supported; use TIFF, OME-TIFF, PNG or JPEG"
+        f"{path}: {kind} are not supported; use TIFF, OME-TIFF, PNG or JPEG "
+        "(Fiji with Bio-Formats converts other microscope formats to OME-TIFF)"
     )
 
 
@@ -51,12 +55,18 @@ def _read_tiff(path: Path) -> Image:
             series = tif.series[0]
             data = series.asarray()
             axes = series.axes
+            size = (tif.pages.first.imagewidth, tif.pages.first.imagelength)
             calibration = read_calibration(tif)
     except Exception as exc:  # tifffile raises many types for damaged files
         raise InputFileError(
             f"{path}: not a readable TIFF ({_short(exc)}); the file is truncated or corrupt, "
             "re-export it from the microscope software or Fiji"
         ) from None
+    if data.size == 0:
+        raise InputFileError(
+            f"{path}: the image has no pixels ({size[0]} x {size[1]}); re-export it from the "
+            "microscope software or Fiji"
+        )
     data, axes = _drop_singleton_axes(data, axes)
     return Image(data, axes, calibration, name=path.name)
 
@@ -68,12 +78,7 @@ def _read_with_pillow(path: Path) -> Image:
     try:
         with PILImage.open(path) as handle:
             handle.load()
-            if handle.mode == "P":
-                data = np.asarray(handle)  # palette images: the grey index, not the colours
-            elif handle.mode in ("RGBA", "LA"):
-                data = np.asarray(handle.convert("RGB" if handle.mode == "RGBA" else "L"))
-            else:
-                data = np.asarray(handle)
+            data = _pillow_pixels(handle)
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise InputFileError(
             f"{path}: not a readable {path.suffix.lstrip('.').upper()} image ({_short(exc)}); "
@@ -81,6 +86,18 @@ def _read_with_pillow(path: Path) -> Image:
         ) from None
     axes = "YXS" if data.ndim == 3 else "YX"
     return Image(np.ascontiguousarray(data), axes, None, name=path.name)
+
+
+def _pillow_pixels(handle: Any) -> np.ndarray:
+    """Pixels of an open Pillow image: grey, RGB, or the palette INDEX (not the colours)."""
+    mode = handle.mode
+    if mode == "PA":
+        return np.asarray(handle)[..., 0]  # palette index, alpha dropped
+    if mode in ("RGBA", "LA", "La", "RGBa"):
+        return np.asarray(handle.convert("RGB" if mode.startswith("RGB") else "L"))
+    if mode in _TO_RGB:
+        return np.asarray(handle.convert("RGB"))  # CMYK JPEGs would read inverted otherwise
+    return np.asarray(handle)  # L, P (index), 1 (bool), I;16, I, F
 
 
 def _drop_singleton_axes(data: np.ndarray, axes: str) -> tuple[np.ndarray, str]:
@@ -95,16 +112,21 @@ def _drop_singleton_axes(data: np.ndarray, axes: str) -> tuple[np.ndarray, str]:
 def write_image(path: str | Path, image: Image) -> Path:
     """Write ``image`` as an uncompressed OME-TIFF carrying axes and pixel size."""
     path = Path(path)
-    metadata: dict[str, object] = {"axes": image.axes}
+    data, axes = image.data, image.axes
+    if "S" in axes and not axes.endswith("S"):
+        # OME-TIFF stores colour samples last (interleaved RGB); planar TIFFs read as 'SYX'.
+        data = np.moveaxis(data, axes.index("S"), -1)
+        axes = axes.replace("S", "") + "S"
+    metadata: dict[str, object] = {"axes": axes}
     if image.calibration is not None:
         cal = image.calibration
         unit = _OME_UNITS.get(cal.unit, cal.unit)
         metadata.update(PhysicalSizeX=cal.x, PhysicalSizeXUnit=unit,
                         PhysicalSizeY=cal.y, PhysicalSizeYUnit=unit)
-        if cal.z is not None and "Z" in image.axes:
+        if cal.z is not None and "Z" in axes:
             metadata.update(PhysicalSizeZ=cal.z, PhysicalSizeZUnit=unit)
-    photometric = "rgb" if image.axes.endswith("S") and image.data.shape[-1] in (3, 4) else "minisblack"
-    tifffile.imwrite(path, image.data, ome=True, photometric=photometric, metadata=metadata)
+    photometric = "rgb" if axes.endswith("S") and data.shape[-1] in (3, 4) else "minisblack"
+    tifffile.imwrite(path, data, ome=True, photometric=photometric, metadata=metadata)
     return path
 
 

@@ -85,7 +85,7 @@ def _from_ome(tif: tifffile.TiffFile) -> Calibration | None:
 
 
 def _ome_size(attrs: dict[str, str], axis: str) -> tuple[float, str] | None:
-    """PhysicalSize<axis> with its unit (OME's default unit is µm); None if absent or not a length."""
+    """PhysicalSize<axis> and its unit (OME default: µm); None if absent or not a length."""
     text = attrs.get(f"PhysicalSize{axis}")
     unit = canonical_unit(attrs.get(f"PhysicalSize{axis}Unit", "µm"))
     if text is None or unit is None or unit == "px":
@@ -203,4 +203,6 @@ def _resolution_sizes(tif: tifffile.TiffFile) -> tuple[float, float] | None:
 
 def _unescape(unit: str) -> str:
     # ImageJ writes non-ASCII units escaped, e.g. '\\u00B5m'.
-    return unit.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\u" in unit else unit
+    if "\\u" not in unit:
+        return unit
+    return unit.encode("latin-1", "backslashreplace").decode("unicode_escape")

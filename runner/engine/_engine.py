@@ -71,7 +71,14 @@ class Engine:
         finally:
             self.backend.close()
             shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._order_published()
         return self.jobs
+
+    def _order_published(self) -> None:
+        # Outputs are published as nodes finish; list them in the workflow's declared order.
+        declared = list(self.graph.outputs)
+        for item, files in self.published.files.items():
+            self.published.files[item] = {n: files[n] for n in declared if n in files}
 
     def _start_ready_jobs(self) -> None:
         for job in self.jobs:  # already in (item, topological) priority order
