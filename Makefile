@@ -1,0 +1,39 @@
+# The README's two commands: `make run` and `make test`. Both create the environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LAMELLA := $(VENV)/bin/lamella
+EXAMPLE := examples/workflows/nanoparticle-size-distribution.yaml
+
+.PHONY: run test lint schema bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(LAMELLA) run $(EXAMPLE) --out results/nanoparticle-size-distribution
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check core runner modules tests benchmarks
+	$(VENV)/bin/lint-imports
+
+schema: $(VENV)/.installed
+	$(PY) -m lamella.core._schema
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) results build *.egg-info

@@ -1,0 +1,45 @@
+"""Project-level promises: layering, published schemas, packaging."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from lamella.core._schema import SCHEMA_DIR, render_schemas
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_layers_are_respected(tmp_path: Path) -> None:
+    # core imports no Qt, Docker, Dask, FastAPI (nor the runner); runner imports no Qt.
+    # import-linter reads packages from folders on sys.path, so lay out `lamella/` as installed.
+    package = tmp_path / "lamella"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for folder in ("core", "runner"):
+        (package / folder).symlink_to(REPO / folder)
+    done = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=REPO,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Contracts: 2 kept, 0 broken." in done.stdout
+
+
+def test_published_schemas_match_the_models() -> None:
+    for name, text in render_schemas().items():
+        committed = (SCHEMA_DIR / name).read_text(encoding="utf-8")
+        assert committed == text, f"{name} is stale: run `make schema` and commit it"
+
+
+def test_every_python_package_is_packaged() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    folders = {"core": "lamella.core", "runner": "lamella.runner"}
+    found = set()
+    for folder, package in folders.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(REPO / folder).parts
+            found.add(".".join([package, *relative]))
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
