@@ -55,7 +55,6 @@ def _read_tiff(path: Path) -> Image:
             series = tif.series[0]
             data = series.asarray()
             axes = series.axes
-            size = (tif.pages.first.imagewidth, tif.pages.first.imagelength)
             calibration = read_calibration(tif)
     except Exception as exc:  # tifffile raises many types for damaged files
         raise InputFileError(
@@ -64,8 +63,8 @@ def _read_tiff(path: Path) -> Image:
         ) from None
     if data.size == 0:
         raise InputFileError(
-            f"{path}: the image has no pixels ({size[0]} x {size[1]}); re-export it from the "
-            "microscope software or Fiji"
+            f"{path}: the image has no pixels (shape {' x '.join(map(str, data.shape))}); "
+            "re-export it from the microscope software or Fiji"
         )
     data, axes = _drop_singleton_axes(data, axes)
     return Image(data, axes, calibration, name=path.name)
@@ -73,8 +72,12 @@ def _read_tiff(path: Path) -> Image:
 
 def _read_with_pillow(path: Path) -> Image:
     # Pillow is imported here only: the SDK itself needs it only for PNG/JPEG files.
-    from PIL import Image as PILImage, UnidentifiedImageError
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
 
+    # Pillow refuses images above ~179 Mpixels as "decompression bombs"; these are the user's
+    # own micrographs (stitched mosaics are that large), not untrusted web input.
+    PILImage.MAX_IMAGE_PIXELS = None
     try:
         with PILImage.open(path) as handle:
             handle.load()

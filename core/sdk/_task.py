@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from lamella.core.errors import InputFileError, ModuleError
+from lamella.core.sdk._calibration_choice import describe_calibration, override_calibration
 from lamella.core.sdk._contract import OUTPUTS_DIR, OUTPUTS_FILE, TASK_FILE, TaskSpec
 from lamella.core.sdk._image import Calibration, Image
 from lamella.core.sdk._imageio import read_image, write_image
@@ -107,6 +108,35 @@ class Task:
         """Read a mask (or labels) input as a boolean array (non-zero = foreground)."""
         image = self.image(name)
         return image.like(image.data != 0)
+
+    def user_image(self, name: str) -> Image:
+        """Read an image file a user supplied, refusing what cannot be analysed.
+
+        Messages name the user's own file, not the task folder's link to it.
+        """
+        path = self.input_path(name).resolve()
+        try:
+            image = read_image(path)
+        except InputFileError as exc:
+            self.fail(f"input '{name}': {exc}")
+        if "Y" not in image.axes or "X" not in image.axes:
+            self.fail(f"input '{name}': {path} has axes '{image.axes}' without rows and columns "
+                      "(Y, X); re-export it as an image from Fiji")
+        height, width = image.data.shape[image.axes.index("Y")], image.data.shape[image.axes.index("X")]
+        if height < 2 or width < 2:
+            self.fail(f"input '{name}': {path} is {width} x {height} pixels; an image must be at "
+                      "least 2 x 2 pixels to analyse")
+        return image
+
+    def calibration_for(self, image: Image, *, param: str = "pixel_size") -> Calibration | None:
+        """The ``param`` override (e.g. ``'2.5 nm'``) if set, else the image's own; logged."""
+        try:
+            chosen = override_calibration(self.param(param), image.calibration)
+        except ValueError as exc:
+            self.fail(f"parameter '{param}': {exc}")
+        used = chosen or image.calibration
+        print(describe_calibration(used, image.calibration, image.name))
+        return used
 
     def json(self, name: str) -> Any:
         """Read a JSON input."""

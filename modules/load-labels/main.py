@@ -1,0 +1,38 @@
+"""Load a label or mask image made elsewhere (ilastik, Fiji, hand annotation) to measure it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lamella.core.errors import InputFileError
+from lamella.core.sdk import Task
+
+from . import labels
+
+
+def run(task: Task) -> None:
+    """Read the file, turn it into labels (0 = background) and a mask, keep the pixel size."""
+    image = task.user_image("path")
+    used = task.calibration_for(image)
+    try:
+        data, axes = labels.one_channel(image.data, image.axes, name=image.name)
+        plane = labels.one_plane(data, axes, plane=task.param("plane"), name=image.name)
+        result, note = labels.to_labels(
+            plane, kind=task.param("kind"), background=task.param("background"),
+            foreground_value=task.param("foreground_value"),
+            connectivity=task.param("connectivity"), name=image.name)
+    except labels.LabelProblem as exc:
+        task.fail(f"{exc.where}: {exc}")
+    except InputFileError as exc:
+        task.fail(str(exc))
+    print(f"labels: {_count(result)} read as {note}")
+    task.save_labels("labels", result, calibration=used)
+    task.save_mask("mask", result > 0, calibration=used)
+
+
+def _count(result: np.ndarray) -> str:
+    values = np.unique(result[result > 0])
+    if values.size == 0:
+        return "no objects (every pixel is background)"
+    noun = "object" if values.size == 1 else "objects"
+    return f"{values.size} {noun} (label values {values[0]} to {values[-1]})"

@@ -1,0 +1,215 @@
+"""load-labels on label and mask files as ilastik, Fiji and drawing tools write them."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image as PILImage
+
+from lamella.core.errors import ModuleError
+from lamella.core.sdk import Image
+from lamella.core.sdk.testing import run_module
+
+MODULE_DIR = Path(__file__).resolve().parents[1]
+_RUNS = itertools.count()
+
+# Two squares touching only at a corner, and a separate bar.
+MASK = np.array([
+    [1, 1, 0, 0, 0, 0],
+    [1, 1, 0, 0, 0, 0],
+    [0, 0, 1, 1, 0, 1],
+    [0, 0, 1, 1, 0, 1],
+], np.uint8) * 255
+
+
+def load(tmp_path: Path, path: Path, **params: object) -> tuple[Image, Image]:
+    result = run_module(MODULE_DIR, tmp_path / f"run{next(_RUNS)}", inputs={"path": path},
+                        params=params)
+    return result.image("labels"), result.image("mask")
+
+
+def failure(tmp_path: Path, path: Path, **params: object) -> str:
+    with pytest.raises(ModuleError) as info:
+        load(tmp_path, path, **params)
+    return str(info.value)
+
+
+def save_png(path: Path, data: np.ndarray) -> Path:
+    PILImage.fromarray(data).save(path)
+    return path
+
+
+# ----- labels ------------------------------------------------------------------------------
+def test_label_values_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = np.array([[0, 1, 1, 0], [5, 0, 0, 9], [5, 0, 9, 9]], np.uint16)
+    tifffile.imwrite(tmp_path / "fiji.tif", data)
+    labels, mask = load(tmp_path, tmp_path / "fiji.tif")
+    assert labels.axes == "YX" and labels.data.dtype == np.uint16
+    assert labels.data.tolist() == data.tolist()
+    assert mask.data.tolist() == ((data > 0) * 255).tolist()
+    log = capsys.readouterr().out
+    assert ("labels: 3 objects (label values 1 to 9) read as labels (values kept as in the "
+            "file)") in log
+
+
+def test_whole_number_float_labels_accepted(tmp_path: Path) -> None:
+    data = np.array([[0, 1, 2], [2, 2, 70000]], np.float32)
+    tifffile.imwrite(tmp_path / "float.tif", data)
+    labels, _ = load(tmp_path, tmp_path / "float.tif")
+    assert labels.data.dtype == np.uint32 and labels.data.tolist() == [[0, 1, 2], [2, 2, 70000]]
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan])
+def test_fractional_or_nan_floats_refused(tmp_path: Path, bad: float) -> None:
+    tifffile.imwrite(tmp_path / "prob.tif", np.array([[0, 1], [bad, 1]], np.float32))
+    assert failure(tmp_path, tmp_path / "prob.tif") == (
+        "input 'path' (prob.tif) holds fractional float32 values, not labels; labels are whole "
+        "numbers (0 = background). Threshold a probability map first, or load the file with "
+        "load-image")
+
+
+def test_negative_and_huge_values_refused(tmp_path: Path) -> None:
+    tifffile.imwrite(tmp_path / "neg.tif", np.array([[0, -3], [2, 2]], np.int16))
+    tifffile.imwrite(tmp_path / "big.tif", np.array([[0, 2**33], [1, 1]], np.uint64))
+    assert failure(tmp_path, tmp_path / "neg.tif") == (
+        "input 'path' (neg.tif) holds negative values; labels must be 0 or more")
+    assert failure(tmp_path, tmp_path / "big.tif") == (
+        "input 'path': big.tif holds labels above 4294967295; relabel it (Fiji: Remap Labels) "
+        "before loading")
+
+
+def test_palette_png_labels_are_the_index(tmp_path: Path) -> None:
+    index = np.array([[0, 1, 1], [0, 3, 3]], np.uint8)
+    png = PILImage.fromarray(index, mode="L").convert("P")
+    png.putpalette([0, 0, 0, 230, 25, 75, 60, 180, 75, 255, 225, 25] + [0] * 756)
+    png.save(tmp_path / "glasbey.png")
+    labels, _ = load(tmp_path, tmp_path / "glasbey.png")
+    assert labels.data.tolist() == index.tolist()
+
+
+# ----- masks -------------------------------------------------------------------------------
+def test_mask_objects_with_8_and_4_connectivity(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_png(tmp_path / "mask.png", MASK)
+    eight, mask = load(tmp_path, path)
+    four, _ = load(tmp_path, path, connectivity=4)
+    assert eight.data.tolist() == [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0],
+                                   [0, 0, 1, 1, 0, 2], [0, 0, 1, 1, 0, 2]]
+    assert four.data.tolist() == [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0],
+                                  [0, 0, 2, 2, 0, 3], [0, 0, 2, 2, 0, 3]]
+    assert mask.data.tolist() == MASK.tolist()
+    assert "labels: 2 objects (label values 1 to 2) read as mask (8-connected objects)" in (
+        capsys.readouterr().out)
+
+
+def test_one_bit_png_and_grey_saved_as_rgb(tmp_path: Path) -> None:
+    PILImage.fromarray(MASK > 0).save(tmp_path / "bits.png")
+    rgb = save_png(tmp_path / "rgb.png", np.stack([MASK] * 3, axis=-1))
+    assert int(load(tmp_path, tmp_path / "bits.png")[0].data.max()) == 2
+    assert int(load(tmp_path, rgb)[0].data.max()) == 2
+
+
+def test_black_objects_on_white(tmp_path: Path) -> None:
+    path = save_png(tmp_path / "drawn.png", 255 - MASK)
+    labels, _ = load(tmp_path, path, background=255)
+    assert labels.data.tolist() == [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0],
+                                    [0, 0, 1, 1, 0, 2], [0, 0, 1, 1, 0, 2]]
+
+
+def test_kind_mask_joins_label_values(tmp_path: Path) -> None:
+    tifffile.imwrite(tmp_path / "l.tif", np.array([[3, 4, 0], [0, 0, 0], [0, 7, 7]], np.uint8))
+    labels, _ = load(tmp_path, tmp_path / "l.tif", kind="mask")
+    assert labels.data.tolist() == [[1, 1, 0], [0, 0, 0], [0, 2, 2]]
+
+
+def test_empty_mask_gives_no_objects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    labels, mask = load(tmp_path, save_png(tmp_path / "empty.png", np.zeros((3, 4), np.uint8)))
+    assert int(labels.data.max()) == 0 and int(mask.data.max()) == 0
+    assert "labels: no objects (every pixel is background)" in capsys.readouterr().out
+
+
+# ----- ilastik Simple Segmentation (1 = first class, 2 = second, no 0) ---------------------
+ILASTIK = np.array([[1, 1, 2, 2], [2, 2, 2, 1], [1, 2, 2, 1]], np.uint8)
+
+
+def test_ilastik_class_ids_and_one_class_as_mask(tmp_path: Path) -> None:
+    tifffile.imwrite(tmp_path / "seg.tif", ILASTIK)
+    classes, _ = load(tmp_path, tmp_path / "seg.tif")
+    objects, mask = load(tmp_path, tmp_path / "seg.tif", foreground_value=1)
+    assert classes.data.tolist() == ILASTIK.tolist()
+    assert objects.data.tolist() == [[1, 1, 0, 0], [0, 0, 0, 2], [3, 0, 0, 2]]
+    assert mask.data.tolist() == ((ILASTIK == 1) * 255).tolist()
+
+
+def test_foreground_value_problems(tmp_path: Path) -> None:
+    tifffile.imwrite(tmp_path / "seg.tif", ILASTIK)
+    assert failure(tmp_path, tmp_path / "seg.tif", foreground_value=3) == (
+        "parameter 'foreground_value': no pixel of seg.tif holds 3; its values are 1, 2")
+    assert failure(tmp_path, tmp_path / "seg.tif", foreground_value=1, kind="labels") == (
+        "parameter 'foreground_value': picks one class as a mask, which kind 'labels' does not "
+        "do; set kind to 'auto' or 'mask', or clear foreground_value")
+
+
+def test_background_other_than_zero_with_zero_labels(tmp_path: Path) -> None:
+    tifffile.imwrite(tmp_path / "l.tif", np.array([[255, 0], [1, 2]], np.uint8))
+    assert failure(tmp_path, tmp_path / "l.tif", background=255) == (
+        "parameter 'background': l.tif holds the value 0 as well as the background 255; as "
+        "labels, 0 can only be background. Set kind to 'mask', or re-export with background 0")
+
+
+# ----- shapes, colour, calibration ---------------------------------------------------------
+def test_colour_label_image_refused(tmp_path: Path) -> None:
+    colour = np.zeros((3, 4, 3), np.uint8)
+    colour[0, 0] = (230, 25, 75)
+    path = save_png(tmp_path / "overlay.png", colour)
+    assert failure(tmp_path, path) == (
+        "input 'path': overlay.png is a colour (RGB) image; labels cannot be read from colours. "
+        "Export the labels as a single-channel integer image (e.g. a 16-bit grey TIFF from Fiji "
+        "or ilastik)")
+
+
+def test_stacks_need_a_plane_and_channels_are_refused(tmp_path: Path) -> None:
+    stack = np.stack([np.full((3, 4), v, np.uint16) for v in (0, 4)])
+    tifffile.imwrite(tmp_path / "z.tif", stack, imagej=True, metadata={"axes": "ZYX"})
+    tifffile.imwrite(tmp_path / "c.ome.tif", stack, ome=True, photometric="minisblack",
+                     metadata={"axes": "CYX"})
+    assert failure(tmp_path, tmp_path / "z.tif") == (
+        "parameter 'plane': z.tif is a stack of 2 planes (axes ZYX); set 'plane' to the one to "
+        "load (0 to 1)")
+    assert failure(tmp_path, tmp_path / "z.tif", plane=2) == (
+        "parameter 'plane': z.tif has 2 planes (0 to 1); there is no plane 2")
+    assert int(load(tmp_path, tmp_path / "z.tif", plane=1, kind="labels")[0].data.max()) == 4
+    assert failure(tmp_path, tmp_path / "c.ome.tif") == (
+        "input 'path': c.ome.tif has 2 channels (axes CYX); a label image has one channel. "
+        "Export the labels as a single-channel integer image")
+
+
+def test_calibration_read_and_overridden(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    tifffile.imwrite(tmp_path / "fiji.tif", (MASK > 0).astype(np.uint8), imagej=True,
+                     resolution=(1 / 0.65, 1 / 0.65), metadata={"unit": "micron"})
+    labels, mask = load(tmp_path, tmp_path / "fiji.tif")
+    assert (labels.calibration.x, labels.calibration.unit) == (0.65, "um")
+    assert (mask.calibration.x, mask.calibration.unit) == (0.65, "um")
+    assert "calibration: 0.65 um per pixel, from ImageJ metadata" in capsys.readouterr().out
+    override, _ = load(tmp_path, tmp_path / "fiji.tif", pixel_size="2.5 nm")
+    assert (override.calibration.x, override.calibration.unit) == (2.5, "nm")
+    assert failure(tmp_path, tmp_path / "fiji.tif", pixel_size=4) == (
+        "parameter 'pixel_size': '4' is in pixels; give the physical size of one pixel, e.g. "
+        "'2.5 nm' or '0.65 um'")
+
+
+# ----- unreadable files --------------------------------------------------------------------
+def test_unreadable_files(tmp_path: Path) -> None:
+    missing, empty, dot = tmp_path / "gone.tif", tmp_path / "empty.png", tmp_path / "dot.tif"
+    empty.write_bytes(b"")
+    tifffile.imwrite(dot, np.ones((1, 1), np.uint8))
+    assert failure(tmp_path, missing) == f"input 'path': {missing}: file not found (check the path)"
+    assert failure(tmp_path, empty) == (
+        f"input 'path': {empty}: file is empty (0 bytes); re-export the image")
+    assert failure(tmp_path, dot) == (
+        f"input 'path': {dot} is 1 x 1 pixels; an image must be at least 2 x 2 pixels to analyse")
