@@ -85,7 +85,8 @@ def prepare_task_folder(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / OUTPUTS_DIR).mkdir(exist_ok=True)
     relative_inputs = {
-        port: [_link_input(folder, port, index, Path(path)) for index, path in enumerate(paths)]
+        port: [_link_input(folder, port, index if len(paths) > 1 else None, Path(path))
+               for index, path in enumerate(paths)]
         for port, paths in inputs.items()
     }
     spec = TaskSpec(
@@ -103,11 +104,12 @@ def prepare_task_folder(
     return spec
 
 
-def _link_input(folder: Path, port: str, index: int, source: Path) -> str:
+def _link_input(folder: Path, port: str, index: int | None, source: Path) -> str:
     port_dir = folder / INPUTS_DIR / port
     port_dir.mkdir(parents=True, exist_ok=True)
-    # Prefix with the index so two inputs with the same file name stay distinct.
-    link = port_dir / f"{index}-{source.name}"
+    # A single file keeps its name (messages show it); list items get an index prefix so
+    # two files with the same name stay distinct.
+    link = port_dir / (source.name if index is None else f"{index}-{source.name}")
     os.symlink(source.resolve(), link)
     return link.relative_to(folder).as_posix()
 
