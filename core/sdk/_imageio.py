@@ -6,6 +6,8 @@ calibration survives any chain of modules, in any backend.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -128,9 +130,23 @@ def write_image(path: str | Path, image: Image) -> Path:
                         PhysicalSizeY=cal.y, PhysicalSizeYUnit=unit)
         if cal.z is not None and "Z" in axes:
             metadata.update(PhysicalSizeZ=cal.z, PhysicalSizeZUnit=unit)
+    metadata["UUID"] = _content_uuid(image, metadata)
     photometric = "rgb" if axes.endswith("S") and data.shape[-1] in (3, 4) else "minisblack"
     tifffile.imwrite(path, data, ome=True, photometric=photometric, metadata=metadata)
     return path
+
+
+def _content_uuid(image: Image, metadata: dict[str, object]) -> str:
+    """An OME UUID derived from the pixels and metadata, so equal images give equal files.
+
+    tifffile would otherwise draw a random UUID, making byte-identical results impossible and
+    cache keys of downstream steps change on every re-run.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr(sorted(metadata.items())).encode())
+    digest.update(str((image.data.dtype.str, image.data.shape)).encode())
+    digest.update(np.ascontiguousarray(image.data).data)
+    return f"urn:uuid:{uuid.UUID(bytes=digest.digest())}"
 
 
 def _short(exc: Exception) -> str:

@@ -1,0 +1,195 @@
+"""Seeded synthetic micrographs with exact ground truth, as pure functions.
+
+``particles`` makes SEM-like images of touching, agglomerated, non-spherical particles;
+``phases`` makes multi-phase microstructures. Both return ``(image, labels, rows)``: the
+8-bit image, the ground-truth label image of the same shape and one dict per object or
+class. The same arguments always give the same bytes.
+
+Benchmarks and sample-data scripts import this file with
+``lamella.core.sdk.testing.import_module_file(MODULE_DIR, "generate")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .infobar import bar_rows, info_bar
+from .phases import phase_map
+from .placement import place
+from .raster import rasterise, touching_labels
+from .render import particle_intensity, render_bands, smooth_background
+from .shapes import Shapes, draw_shapes
+
+__all__ = ["add_physical_columns", "expected_count", "particles", "phases", "pixel_counts",
+           "truth_rows"]
+
+_PARTICLE_LEVEL, _LEVEL_JITTER = 135.0, 10.0
+
+
+def expected_count(width: int, height: int, *, mean_diameter: float, size_spread: float,
+                   coverage: float) -> int:
+    """Particles needed to cover ``coverage`` of the field (mean area from the size law)."""
+    mean_area = np.pi / 4 * mean_diameter**2 * np.exp(size_spread**2)  # E[d^2], log-normal
+    return max(1, round(coverage * width * height / mean_area))
+
+
+def particles(width: int, height: int, *, seed: int = 0, mean_diameter: float = 40.0,
+              size_spread: float = 0.25, count: int | None = None, coverage: float = 0.3,
+              agglomeration: float = 0.5, max_aspect: float = 1.6, irregular: float = 0.2,
+              blur: float = 1.0, noise: float = 0.05,
+              with_info_bar: bool = False) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """SEM-like bright particles on a dark background, with exact labels and a truth table.
+
+    Parameters
+    ----------
+    width, height
+        Size of the micrograph in pixels (a data bar, if any, is added below it).
+    mean_diameter, size_spread
+        Mean equivalent circle diameter (px) and log-normal sigma of the sizes.
+    count, coverage
+        Number of particles to place; if None, as many as cover ``coverage`` of the field.
+        A crowded field may hold fewer: the table lists those placed.
+    agglomeration
+        Probability (0..1) that a particle is placed touching one already placed.
+    max_aspect, irregular
+        Largest aspect ratio a/b; share of particles with an irregular outline.
+    blur, noise
+        Gaussian blur sigma (px) and shot-noise level (see ``render.render_bands``).
+    with_info_bar
+        Append an SEM-style data bar (labels are 0 there).
+
+    Returns
+    -------
+    image : (H, W) uint8
+    labels : (H, W) uint16 or uint32, particle ``k`` has label ``k`` (1..n, consecutive)
+    rows : list of dict, one per particle (see ``truth_rows``)
+
+    Examples
+    --------
+    >>> image, labels, rows = particles(64, 48, seed=1, mean_diameter=12, count=5)
+    >>> image.shape, int(labels.max()) == len(rows)
+    ((48, 64), True)
+    """
+    rng = np.random.default_rng(seed)
+    if count is None:
+        count = expected_count(width, height, mean_diameter=mean_diameter,
+                               size_spread=size_spread, coverage=coverage)
+    shapes = draw_shapes(rng, count, mean_diameter=mean_diameter, spread=size_spread,
+                         max_aspect=max_aspect, irregular=irregular)
+    shapes = place(shapes, width, height, agglomeration=agglomeration, rng=rng)
+    labels, rho = rasterise(shapes, height, width)
+    labels, shapes, area = _drop_hidden(labels, shapes)
+    levels = np.zeros(len(shapes) + 1, dtype=np.float32)
+    levels[1:] = _PARTICLE_LEVEL + rng.uniform(-_LEVEL_JITTER, _LEVEL_JITTER, len(shapes))
+    intensity = particle_intensity(labels, rho, levels, smooth_background(rng, height, width))
+    image = render_bands(height, width, intensity, blur=blur, noise=noise, seed=seed)
+    del rho, intensity
+    rows = truth_rows(shapes, area, touching_labels(labels, len(shapes)), _border_labels(labels))
+    if with_info_bar:
+        image, labels = _append_bar(rng, image, labels)
+    return image, labels, rows
+
+
+def phases(width: int, height: int, *, seed: int = 0, fractions: np.ndarray | None = None,
+           count: int = 3, feature_size: float = 24.0, blur: float = 1.0, noise: float = 0.05,
+           with_info_bar: bool = False) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Make a ``count``-phase microstructure: classes 1..count, each with its own grey level.
+
+    ``fractions`` (one per phase, summing to 1; None = equal) are met exactly up to one pixel
+    per class. Phases get evenly spaced grey levels from dark (class 1) to bright.
+
+    Examples
+    --------
+    >>> image, labels, rows = phases(40, 30, fractions=np.array([0.5, 0.5]), count=2)
+    >>> [row["pixels"] for row in rows]
+    [600, 600]
+    """
+    rng = np.random.default_rng(seed)
+    if fractions is None:
+        fractions = np.full(count, 1.0 / count)
+    classes = phase_map(rng, height, width, fractions=fractions, feature_size=feature_size)
+    levels = np.linspace(70.0, 190.0, count).astype(np.float32)
+    levels = np.concatenate([[np.float32(0)], levels])
+    image = render_bands(height, width, lambda top, bottom: levels[classes[top:bottom]],
+                         blur=blur, noise=noise, seed=seed)
+    pixels = pixel_counts(classes, count)[1:]
+    rows = [{"class": k + 1, "pixels": int(n), "area_fraction": n / classes.size,
+             "requested_fraction": float(fractions[k])} for k, n in enumerate(pixels)]
+    if with_info_bar:
+        image, classes = _append_bar(rng, image, classes)
+    return image, classes, rows
+
+
+def truth_rows(shapes: Shapes, area: np.ndarray, touching: np.ndarray,
+               border: np.ndarray) -> list[dict]:
+    """One dict per particle: geometry (px, degrees) and its pixel count in the labels.
+
+    ``ecd_analytic_px`` is the diameter of the circle with the outline's exact area (for an
+    ellipse ``sqrt(4 a b)``); ``ecd_px`` comes from the pixel count ``area_px``.
+    """
+    phi = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    irregular = shapes.irregular
+    rows = []
+    for i in range(len(shapes)):
+        exact_area = 0.5 * float(np.mean(shapes.radius(i, phi) ** 2)) * 2 * np.pi
+        label = i + 1
+        rows.append({
+            "label": label,
+            "shape": "irregular" if irregular[i] else "ellipse",
+            "centre_x_px": round(float(shapes.cx[i]), 3),
+            "centre_y_px": round(float(shapes.cy[i]), 3),
+            "semi_major_px": round(float(shapes.a[i]), 3),
+            "semi_minor_px": round(float(shapes.b[i]), 3),
+            "angle_deg": round(float(np.degrees(shapes.theta[i])), 2),
+            "area_px": int(area[label]),
+            "ecd_px": round(float(np.sqrt(4 * area[label] / np.pi)), 3),
+            "touching": bool(touching[label]),
+            "border": bool(border[label]),
+            "diameter_major_px": round(2 * float(shapes.a[i]), 3),
+            "diameter_minor_px": round(2 * float(shapes.b[i]), 3),
+            "ecd_analytic_px": round(float(np.sqrt(4 * exact_area / np.pi)), 3),
+        })
+    return rows
+
+
+def add_physical_columns(rows: list[dict], pixel_size: float, unit: str) -> None:
+    """Add ECD and area in a length unit, named like measure's columns (ecd_nm, area_nm2)."""
+    for row in rows:
+        row[f"ecd_{unit}"] = round(row["ecd_px"] * pixel_size, 6)
+        row[f"area_{unit}2"] = round(row["area_px"] * pixel_size**2, 6)
+
+
+def _drop_hidden(labels: np.ndarray, shapes: Shapes) -> tuple[np.ndarray, Shapes, np.ndarray]:
+    """Remove particles left without pixels (cut off or covered); keep labels consecutive."""
+    area = pixel_counts(labels, len(shapes))
+    visible = area[1:] > 0
+    if visible.all():
+        return labels, shapes, area
+    lookup = np.zeros(len(shapes) + 1, dtype=labels.dtype)
+    lookup[1:][visible] = np.arange(1, int(visible.sum()) + 1)
+    area = np.concatenate([area[:1], area[1:][visible]])
+    return lookup[labels], shapes.subset(visible), area
+
+
+def pixel_counts(labels: np.ndarray, count: int, *, band: int = 512) -> np.ndarray:
+    """Pixels per label 0..count, counted in bands of rows (bincount makes int64 copies)."""
+    area = np.zeros(count + 1, dtype=np.int64)
+    for top in range(0, labels.shape[0], band):
+        area += np.bincount(labels[top:top + band].ravel(), minlength=count + 1)
+    return area
+
+
+def _border_labels(labels: np.ndarray) -> np.ndarray:
+    border = np.zeros(int(labels.max(initial=0)) + 1, dtype=bool)
+    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        border[edge] = True
+    border[0] = False
+    return border
+
+
+def _append_bar(rng: np.random.Generator, image: np.ndarray,
+                labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows = bar_rows(image.shape[0])
+    bar = info_bar(rng, rows, image.shape[1])
+    empty = np.zeros((rows, labels.shape[1]), dtype=labels.dtype)
+    return np.vstack([image, bar]), np.vstack([labels, empty])
