@@ -61,8 +61,12 @@ class Quantity:
     unit: str
     power: int
 
-    def to_pixels(self, pixel_size: float | None, pixel_unit: str | None) -> float:
-        """Express in pixels (or square pixels) given the image's pixel size and unit."""
+    def to_pixels(self, pixel_size: float | None, pixel_unit: str | None,
+                  pixel_size_y: float | None = None) -> float:
+        """Express in pixels (or square pixels) given the image's pixel size and unit.
+
+        An area is divided by the area of one pixel (x times y, for non-square pixels).
+        """
         if self.unit == "px":
             return self.value
         if pixel_size is None or pixel_unit is None:
@@ -70,8 +74,11 @@ class Quantity:
                 f"'{self}' is a physical size but the image has no pixel size; give it in "
                 "pixels (e.g. '20 px') or set the pixel size when loading the image"
             )
-        per_pixel = convert_length(pixel_size, pixel_unit, self.unit)
-        return self.value / per_pixel**self.power
+        per_pixel_x = convert_length(pixel_size, pixel_unit, self.unit)
+        if self.power == 1:
+            return self.value / per_pixel_x
+        per_pixel_y = convert_length(pixel_size_y or pixel_size, pixel_unit, self.unit)
+        return self.value / (per_pixel_x * per_pixel_y)
 
     def __str__(self) -> str:
         return f"{self.value:g} {self.unit}{'^2' if self.power == 2 else ''}"

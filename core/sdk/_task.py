@@ -76,7 +76,8 @@ class Task:
         cal = image.calibration
         try:
             quantity = parse_quantity(self.param(name), power=power)
-            return quantity.to_pixels(cal.x if cal else None, cal.unit if cal else None)
+            return quantity.to_pixels(cal.x if cal else None, cal.unit if cal else None,
+                                      cal.y if cal else None)
         except ValueError as exc:
             raise ModuleError(f"parameter '{name}': {exc}") from None
 

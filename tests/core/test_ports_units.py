@@ -71,3 +71,8 @@ def test_physical_quantity_needs_calibration() -> None:
 def test_convert_length() -> None:
     assert convert_length(1, "um", "nm") == pytest.approx(1000)
     assert convert_length(2.5e-9, "m", "nm") == pytest.approx(2.5)
+
+
+def test_area_of_non_square_pixels_uses_both_sides() -> None:
+    assert parse_quantity("100 nm^2", power=2).to_pixels(2.0, "nm", 5.0) == pytest.approx(10.0)
+    assert parse_quantity("10 nm", power=1).to_pixels(2.0, "nm", 5.0) == pytest.approx(5.0)
