@@ -36,8 +36,8 @@ REPO = HERE.parents[1]
 generate = import_module_file(REPO / "modules" / "synthetic", "generate")
 
 PARTICLES = {"width": 1024, "height": 768, "seed": 2026, "pixel_nm": 2.5,
-             "mean_diameter_nm": 36.0, "size_spread": 0.3, "coverage": 0.35,
-             "agglomeration": 0.7, "blur": 1.0, "noise": 0.08}
+             "mean_diameter_nm": 36.0, "size_spread": 0.3, "coverage": 0.3,
+             "agglomeration": 0.45, "blur": 0.6, "noise": 0.08}
 MICROSTRUCTURE = {"width": 768, "height": 768, "seed": 7, "pixel_nm": 12.5,
                   "fractions": (0.55, 0.30, 0.15), "feature_size_px": 40.0, "blur": 1.2,
                   "noise": 0.06}

@@ -97,3 +97,8 @@ class _ProgressReporter:
         if fraction >= 1.0 or now - self._last >= _PROGRESS_INTERVAL_S:
             self._last = now
             self._conn.send({"job_id": self._job_id, "progress": fraction, "message": message})
+
+
+if __name__ == "__main__":
+    # Started by the local backend: ``python -m lamella.runner.backends._worker FD``.
+    worker_main(Connection(int(sys.argv[1])))

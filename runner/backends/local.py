@@ -10,11 +10,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 
-from lamella.runner.backends._worker import worker_main
 from lamella.runner.backends.base import (
     Backend,
     BackendCapabilities,
@@ -30,7 +30,7 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 
 @dataclass
 class _Worker:
-    process: BaseProcess
+    process: subprocess.Popen[bytes]
     conn: Connection
     job: NodeRun | None = None
 
@@ -41,7 +41,6 @@ class LocalBackend(Backend):
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
         self.capabilities = BackendCapabilities(name="local", slots=self.jobs)
-        self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
     @property
@@ -70,19 +69,15 @@ class LocalBackend(Backend):
         return worker
 
     def _start_worker(self) -> _Worker:
-        parent, child = self._context.Pipe()
+        # A fresh interpreter per worker (not multiprocessing's spawn, which re-runs the
+        # caller's script in the child when it lacks a __main__ guard). The pipe's end is
+        # inherited as a file descriptor.
+        parent, child = multiprocessing.Pipe(duplex=True)
         threads = str(max(1, (os.cpu_count() or 1) // self.jobs))
-        saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-        os.environ.update({name: threads for name in _THREAD_VARIABLES})
-        try:  # spawn copies the environment at start, before the child imports numpy
-            process = self._context.Process(target=worker_main, args=(child,), daemon=True)
-            process.start()
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        env = {**os.environ, **{name: threads for name in _THREAD_VARIABLES}}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno())],
+            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
         return _Worker(process, parent)
 
@@ -90,13 +85,12 @@ class LocalBackend(Backend):
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
             return []
-        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        # A worker's death closes its end of the pipe, so its connection turns readable too.
+        ready = set(wait([w.conn for w in busy], timeout))
         updates: list[NodeProgress | NodeResult] = []
         for worker in busy:
             if worker.conn in ready:
                 updates += self._read_messages(worker)
-            elif worker.process.sentinel in ready:
-                updates.append(self._worker_died(worker))
         return updates
 
     def _read_messages(self, worker: _Worker) -> list[NodeProgress | NodeResult]:
@@ -119,8 +113,11 @@ class LocalBackend(Backend):
     def _worker_died(self, worker: _Worker) -> NodeResult:
         assert worker.job is not None
         job_id = worker.job.job_id
-        worker.process.join(timeout=5)
-        status = worker.process.exitcode
+        try:
+            status: int | None = worker.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            status = worker.process.wait()
         worker.conn.close()
         self._workers.remove(worker)
         return NodeResult(job_id, False, error=describe_exit(status), exit_status=status)
@@ -132,10 +129,12 @@ class LocalBackend(Backend):
             except (OSError, BrokenPipeError):
                 pass
         for worker in self._workers:
-            worker.process.join(timeout=2 if worker.job is None else 0)
-            if worker.process.is_alive():
+            try:
+                worker.process.wait(timeout=2 if worker.job is None else 0.01)
+            except subprocess.TimeoutExpired:
                 worker.process.kill()
-                worker.process.join()
+                worker.process.wait()
+            worker.conn.close()
         self._workers.clear()
 
 

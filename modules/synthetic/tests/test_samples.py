@@ -48,7 +48,7 @@ def test_particle_truth_matches_its_table() -> None:
     table = pd.read_csv(DATA / "particles-truth.csv")
     assert labels.data.shape == (768, 1024) and labels.calibration.x == 2.5
     counts = np.bincount(labels.data.ravel())
-    assert len(counts) == len(table) + 1 == 1532
+    assert len(counts) == len(table) + 1 == 1309
     assert table["area_px"].tolist() == counts[1:].tolist()
     assert np.allclose(table["ecd_nm"], 2.5 * table["ecd_px"])
     assert 0.8 < table["touching"].mean() < 0.95
