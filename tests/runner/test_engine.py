@@ -201,3 +201,16 @@ def test_abandoned_scratch_of_a_killed_run_is_removed(make_analysis, image_file:
     make_analysis(CHAIN).run(out=tmp_path / "out")
     assert not leftover.exists()
     assert os.listdir(isolated_cache / "tmp") == []
+
+
+def test_api_from_a_script_without_main_guard(fixture_modules: Path, image_file: Path,
+                                              tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(CHAIN)
+    script = tmp_path / "analyse.py"
+    script.write_text(
+        "from lamella.runner import Analysis\n"
+        f"result = Analysis.load('wf.yaml', modules=[{str(fixture_modules)!r}]).run(out='out')\n"
+        "print('mean', result.table('table')['mean'].tolist())\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "mean [15.0]\n"), done.stderr

@@ -1,0 +1,158 @@
+"""Bad input, as a user meets it on the command line: one clear line, non-zero exit, and
+nothing half-written in the cache or the results folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from lamella.core.sdk import Image, write_image
+
+REPO = Path(__file__).resolve().parents[1]
+LAMELLA = str(Path(sys.executable).parent / "lamella")
+NANOPARTICLES = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
+
+MEASURE_LABELS = """\
+lamella: 1
+name: measure-labels
+inputs:
+  labels: {type: file}
+nodes:
+  load: {module: lamella/load-labels@1, in: {path: $inputs.labels}}
+  measure: {module: lamella/measure@1, in: {labels: load.labels}}
+outputs: {sizes: measure.table}
+"""
+
+
+def lamella(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([LAMELLA, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def assert_nothing_half_written(out: Path, cache: Path, failed_node: str) -> None:
+    """Only logs and the run record in the results; no scratch and no entry for the failure."""
+    leftovers = {p.name for p in out.iterdir()} - {"logs", "run-record.json"}
+    assert leftovers == set()
+    assert not list(out.rglob(".*"))  # no temporary files
+    assert list((cache / "tmp").iterdir()) == []
+    nodes = [p.read_text() for p in (cache / "store").rglob("entry.json")]
+    assert not any(f'"node": "{failed_node}"' in text for text in nodes)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    whole = write_image(tmp_path / "whole.tif", Image(np.ones((256, 256), np.uint16), "YX"))
+    (tmp_path / "cut.tif").write_bytes(whole.read_bytes()[:40000])
+    (tmp_path / "empty.tif").write_bytes(b"")
+    tifffile.imwrite(tmp_path / "one.tif", np.zeros((1, 1), np.uint8))
+    tifffile.imwrite(tmp_path / "probs.tif",
+                     np.random.default_rng(0).random((8, 8)).astype(np.float32))
+    (tmp_path / "measure-labels.yaml").write_text(MEASURE_LABELS)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("workflow", "given", "message"), [
+    (NANOPARTICLES, "image=cut.tif",
+     "input 'path': {d}/cut.tif: not a readable TIFF (failed to read 131072 bytes, got 39776); the "
+     "file is truncated or corrupt, re-export it from the microscope software or Fiji"),
+    (NANOPARTICLES, "image=empty.tif",
+     "input 'path': {d}/empty.tif: file is empty (0 bytes); re-export the image"),
+    (NANOPARTICLES, "image=one.tif",
+     "input 'path': {d}/one.tif is 1 x 1 pixels; an image must be at least 2 x 2 pixels to analyse"),
+    ("measure-labels.yaml", "labels=probs.tif",
+     "input 'path' (probs.tif) holds fractional float32 values, not labels; labels are whole "
+     "numbers (0 = background). Threshold a probability map first, or load the file with "
+     "load-image"),
+], ids=["truncated-tiff", "empty-file", "one-pixel", "float-labels"])
+def test_bad_image_files(files: Path, isolated_cache: Path, workflow: Path | str, given: str,
+                         message: str) -> None:
+    done = lamella("run", workflow, "--input", given, "--out", "out", cwd=files)
+    assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert first.endswith("failed: " + message.format(d=files))
+    assert "Traceback" not in done.stderr
+    assert_nothing_half_written(files / "out", isolated_cache, "load")
+
+
+WIRING = [
+    ("module: lamella/threshold@1", "module: lamella/threshhold@1",
+     "node 'segment': unknown module 'lamella/threshhold' (did you mean 'lamella/threshold'?)"),
+    ("in: {mask: segment.mask}", "in: {mask: segment.masks}",
+     "node 'separate', input 'mask': node 'segment' (lamella/threshold) has no output 'masks' "
+     "(did you mean 'mask'?); its outputs: mask, classes"),
+    ("in: {mask: segment.mask}", "in: {mask: smooth.image}",
+     "node 'separate', input 'mask': type mismatch: image cannot feed mask (an image holds "
+     "intensities, not foreground; add a 'threshold' step) (from smooth.image)"),
+    ("in: {image: load.image}}\n  segment", "in: {image: smooth.image}}\n  segment",
+     "graph: cycle smooth -> smooth; a workflow must not loop back on itself"),
+    ("median_radius: 1 px", "median_radius: -1 px",
+     "node 'smooth', parameter 'median_radius': must not be negative, got '-1 px'"),
+    ("params: {min_distance: 10 nm}", "params: {min_distance: 10 nm, conectivity: 4}",
+     "node 'separate', parameter 'conectivity': unknown parameter (did you mean 'connectivity'?)"),
+]
+
+
+@pytest.mark.parametrize("case", WIRING, ids=["unknown-module", "misspelled-port", "type-mismatch",
+                                              "cycle", "out-of-range", "unknown-parameter"])
+def test_bad_wiring_is_refused_before_anything_runs(tmp_path: Path, case: tuple[str, str, str]) -> None:
+    old, new, message = case
+    text = NANOPARTICLES.read_text()
+    assert old in text
+    (tmp_path / "wf.yaml").write_text(text.replace(old, new, 1))
+    done = lamella("run", "wf.yaml", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"error: {tmp_path}/wf.yaml: 1 problem in workflow"
+    assert lines[1].startswith(f"  - {message}")
+    assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    done = lamella("run", NANOPARTICLES, "--input", "image=nowhere.tif", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, f"error: input 'image': {tmp_path}/nowhere.tif: file not found (check the path)\n")
+
+
+def test_python_object_tag_is_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "hacked"
+    (tmp_path / "wf.yaml").write_text(
+        f"lamella: 1\nname: x\nnodes:\n  a: !!python/object/apply:os.system ['touch {marker}']\n")
+    done = lamella("validate", "wf.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("error: wf.yaml line 4: the YAML tag '!!python/object/apply:os.system' is "
+                           "not allowed; workflows hold plain data only (remove the tag)\n")
+    assert not marker.exists()
+
+
+CRASHING = """\
+lamella: 1
+name: crashing
+inputs:
+  image: {{type: image}}
+nodes:
+  crash: {{module: test/crash@1, params: {{mode: {mode}}}, in: {{image: $inputs.image}}}}
+  after: {{module: test/stats@1, in: {{image: crash.image}}}}
+outputs: {{table: after.table}}
+"""
+
+
+@pytest.mark.parametrize(("mode", "message"), [
+    ("raise", "ValueError: bad pixel at (3, 4)"),
+    ("exit", "module process exited with exit status 3"),
+    ("segfault", "module process killed by SIGSEGV (segmentation fault)"),
+])
+def test_crashing_module(tmp_path: Path, fixture_modules: Path, isolated_cache: Path, mode: str,
+                         message: str) -> None:
+    (tmp_path / "wf.yaml").write_text(CRASHING.format(mode=mode))
+    write_image(tmp_path / "in.tif", Image(np.ones((4, 4), np.uint8), "YX"))
+    done = lamella("run", "wf.yaml", "--modules", fixture_modules, "--input", "image=in.tif",
+                   "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == f"✗ node 'crash' (test/crash 1.0.0) failed: {message}"
+    assert "  skipped because it failed: after" in done.stderr
+    assert_nothing_half_written(tmp_path / "out", isolated_cache, "crash")
