@@ -2,7 +2,6 @@
 
 from lamella.core.manifest._load import load_manifest, manifest_from_dict, pydantic_problems
 from lamella.core.manifest._models import InputPort, Manifest, OutputPort, Resources
-from lamella.core.manifest._resolve import param_problems, resolve_params
 from lamella.core.manifest._params import (
     BoolParam,
     EnumParam,
@@ -12,6 +11,7 @@ from lamella.core.manifest._params import (
     QuantityParam,
     StringParam,
 )
+from lamella.core.manifest._resolve import param_problems, resolve_params
 
 __all__ = [
     "BoolParam",

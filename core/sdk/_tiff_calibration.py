@@ -171,10 +171,8 @@ def _from_resolution_tags(tif: tifffile.TiffFile) -> Calibration | None:
     sizes = _resolution_sizes(tif)
     if unit is None or sizes is None:
         return None
-    if unit == "inch":
-        sizes = (sizes[0] * 25.4, sizes[1] * 25.4)  # millimetres per pixel
-    else:
-        sizes = (sizes[0] * 10.0, sizes[1] * 10.0)
+    mm_per_unit = 25.4 if unit == "inch" else 10.0
+    sizes = (sizes[0] * mm_per_unit, sizes[1] * mm_per_unit)  # millimetres per pixel
     if _is_print_dpi(25.4 / sizes[0]):
         return None
     return Calibration(sizes[0], sizes[1], "mm", source="TIFF resolution").readable()

@@ -18,7 +18,9 @@ __all__ = [
 _MODULE_REF = re.compile(
     r"^(?P<id>[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*)(@(?P<version>\d+(\.\d+){0,2}))?$"
 )
-_WIRE_REF = re.compile(r"^(\$inputs\.(?P<input>[a-z][a-z0-9_]*)|(?P<node>[a-z][a-z0-9_-]*)\.(?P<port>[a-z][a-z0-9_]*))$")
+_WIRE_REF = re.compile(
+    r"^(\$inputs\.(?P<input>[a-z][a-z0-9_]*)|(?P<node>[a-z][a-z0-9_-]*)\.(?P<port>[a-z][a-z0-9_]*))$"
+)
 _NODE_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 

@@ -7,6 +7,7 @@ to its share of the CPU cores so ``--jobs`` workers do not oversubscribe the mac
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -45,10 +46,12 @@ class LocalBackend(Backend):
 
     @property
     def free_slots(self) -> int:
+        """Workers not running a task, counting those not started yet."""
         busy = sum(1 for w in self._workers if w.job is not None)
         return self.jobs - busy
 
     def submit(self, run: NodeRun) -> None:
+        """Send the task to an idle worker, starting one if needed."""
         worker = self._idle_worker()
         worker.job = run
         worker.conn.send({
@@ -82,6 +85,7 @@ class LocalBackend(Backend):
         return _Worker(process, parent)
 
     def poll(self, timeout: float) -> list[NodeProgress | NodeResult]:
+        """Collect progress and results; a dead worker becomes a failed result."""
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
             return []
@@ -123,11 +127,10 @@ class LocalBackend(Backend):
         return NodeResult(job_id, False, error=describe_exit(status), exit_status=status)
 
     def close(self) -> None:
+        """Ask idle workers to stop; kill busy ones (their tasks are abandoned)."""
         for worker in self._workers:
-            try:
+            with contextlib.suppress(OSError, BrokenPipeError):
                 worker.conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
         for worker in self._workers:
             try:
                 worker.process.wait(timeout=2 if worker.job is None else 0.01)

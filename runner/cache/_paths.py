@@ -1,5 +1,7 @@
-"""Where the cache lives: ``$LAMELLA_CACHE_DIR``, else ``$XDG_CACHE_HOME/lamella``, else
-``~/.cache/lamella``."""
+"""Where the cache lives.
+
+``$LAMELLA_CACHE_DIR``, else ``$XDG_CACHE_HOME/lamella``, else ``~/.cache/lamella``.
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -32,7 +32,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ModulesOption = Annotated[list[Path], typer.Option(
     "--modules", help="Extra folder of modules (repeatable); searched before LAMELLA_MODULE_PATH.")]
-CacheOption = Annotated[Optional[Path], typer.Option(  # noqa: UP007 (typer needs Optional)
+CacheOption = Annotated[Path | None, typer.Option(
     "--cache-dir", help="Cache folder (default: $LAMELLA_CACHE_DIR or ~/.cache/lamella).")]
 
 
@@ -46,17 +46,34 @@ def _parse_inputs(values: list[str]) -> dict[str, str]:
     return inputs
 
 
+InputOption = Annotated[list[str], typer.Option(
+    "--input", "-i", help="Set a workflow input: NAME=PATH (repeatable).")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Results folder (default: results/<workflow name>).")]
+JobsOption = Annotated[int | None, typer.Option(
+    "--jobs", "-j", min=1, help="Modules run in parallel (default: CPU cores).")]
+BatchOption = Annotated[str | None, typer.Option(
+    "--batch", help="Run once per file matching GLOB (or NAME=GLOB); quote it.")]
+NoCacheOption = Annotated[bool, typer.Option(
+    "--no-cache", help="Re-run every node; results still refresh the cache.")]
+ExplainOption = Annotated[bool, typer.Option("--explain", help="Say why each node ran or was reused.")]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print only errors (and the summary when a node failed).")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json-events", help="Print one JSON event per line on stdout (for programs).")]
+
+
 @app.command()
 def run(
     workflow: Annotated[Path, typer.Argument(help="Workflow YAML file.")],
-    input: Annotated[list[str], typer.Option("--input", "-i", help="Set a workflow input: NAME=PATH (repeatable).")] = [],  # noqa: A002, B006
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Results folder (default: results/<workflow name>).")] = None,  # noqa: UP007
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Modules run in parallel (default: CPU cores).")] = None,  # noqa: UP007
-    batch: Annotated[Optional[str], typer.Option("--batch", help="Run once per file matching GLOB (or NAME=GLOB); quote it.")] = None,  # noqa: UP007
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-run every node; results still refresh the cache.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Say why each node ran or was reused.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and where results are.")] = False,
-    json_events: Annotated[bool, typer.Option("--json-events", help="Print one JSON event per line on stdout (for programs).")] = False,
+    input: InputOption = [],  # noqa: B006
+    out: OutOption = None,
+    jobs: JobsOption = None,
+    batch: BatchOption = None,
+    no_cache: NoCacheOption = False,
+    explain: ExplainOption = False,
+    quiet: QuietOption = False,
+    json_events: JsonOption = False,
     modules: ModulesOption = [],  # noqa: B006
     cache_dir: CacheOption = None,
 ) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from lamella.core.cache_keys import file_digest
 from lamella.core.manifest import load_manifest, resolve_params
-from lamella.core.sdk import Image, LOG_FILE, prepare_task_folder, write_image
+from lamella.core.sdk import LOG_FILE, Image, prepare_task_folder, write_image
 from lamella.runner.backends import Backend, LocalBackend, NodeProgress, NodeResult, NodeRun
 
 BACKENDS: dict[str, Callable[[int], Backend]] = {"local": LocalBackend}

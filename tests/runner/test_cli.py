@@ -109,7 +109,7 @@ def test_modules_list_and_show(workdir: Path) -> None:
 def test_cache_ls_and_clear(workdir: Path, isolated_cache: Path) -> None:
     lamella("run", "chain.yaml", "--modules", "mods", "-o", "out", cwd=workdir)
     listed = lamella("cache", "ls", cwd=workdir)
-    assert listed.stdout.splitlines()[-1].startswith(f"2 entries, ")
+    assert listed.stdout.splitlines()[-1].startswith("2 entries, ")
     assert listed.stdout.splitlines()[-1].endswith(f" in {isolated_cache}")
     cleared = lamella("cache", "clear", cwd=workdir)
     assert cleared.stdout.startswith("Removed 2 entries (")
