@@ -11,13 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from lamella.core.manifest import Manifest
 from lamella.core.workflow import Workflow
 
 __all__ = ["SCHEMA_DIR", "render_schemas", "write_schemas"]
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
-_MODELS = {"module.schema.json": Manifest, "workflow.schema.json": Workflow}
+_MODELS: dict[str, type[BaseModel]] = {"module.schema.json": Manifest,
+                                       "workflow.schema.json": Workflow}
 
 
 def render_schemas() -> dict[str, str]:

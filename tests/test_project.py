@@ -13,16 +13,27 @@ from lamella.core._schema import SCHEMA_DIR, render_schemas
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_layers_are_respected(tmp_path: Path) -> None:
-    # core imports no Qt, Docker, Dask, FastAPI (nor the runner); runner imports no Qt.
-    # import-linter reads packages from folders on sys.path, so lay out `lamella/` as installed.
-    package = tmp_path / "lamella"
+BIN = Path(sys.executable).parent
+
+
+def installed_layout(root: Path) -> Path:
+    """``root/lamella/{core,runner}`` linked to the source folders, as the wheel installs them.
+
+    import-linter and mypy read packages from folders, not through the editable install.
+    """
+    package = root / "lamella"
     package.mkdir()
     (package / "__init__.py").write_text("")
     for folder in ("core", "runner"):
         (package / folder).symlink_to(REPO / folder)
-    done = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=REPO,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    return root
+
+
+def test_layers_are_respected(tmp_path: Path) -> None:
+    # core imports no Qt, Docker, Dask, FastAPI (nor the runner); runner imports no Qt.
+    root = installed_layout(tmp_path)
+    done = subprocess.run([str(BIN / "lint-imports")], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Contracts: 2 kept, 0 broken." in done.stdout
 
@@ -43,3 +54,17 @@ def test_every_python_package_is_packaged() -> None:
             relative = init.parent.relative_to(REPO / folder).parts
             found.add(".".join([package, *relative]))
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_lint_is_clean() -> None:
+    done = subprocess.run([str(BIN / "ruff"), "check", "core", "runner", "modules", "tests",
+                           "module_templates", "benchmarks"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+
+
+def test_types_check(tmp_path: Path) -> None:
+    root = installed_layout(tmp_path)
+    done = subprocess.run([str(BIN / "mypy"), "-p", "lamella.core", "-p", "lamella.runner",
+                           "--config-file", str(REPO / "pyproject.toml"), "--cache-dir",
+                           str(tmp_path / "mypy-cache")], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout

@@ -36,11 +36,9 @@ class Calibration:
     def to_unit(self, unit: str) -> Calibration:
         """The same calibration expressed in another length unit."""
         unit = canonical_unit(unit) or unit
-
-        def conv(v: float | None) -> float | None:
-            return None if v is None else convert_length(v, self.unit, unit)
-
-        return replace(self, x=conv(self.x), y=conv(self.y), z=conv(self.z), unit=unit)
+        z = None if self.z is None else convert_length(self.z, self.unit, unit)
+        return replace(self, x=convert_length(self.x, self.unit, unit),
+                       y=convert_length(self.y, self.unit, unit), z=z, unit=unit)
 
     def readable(self) -> Calibration:
         """Pick the unit that puts the pixel size between 0.1 and 1000 (nm for SEM, um for LM)."""

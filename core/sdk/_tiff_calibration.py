@@ -139,8 +139,8 @@ def _from_fei(tif: tifffile.TiffFile) -> Calibration | None:
     for section in ("Scan", "EScan", "IScan"):
         values = meta.get(section) or {}
         width, height = values.get("PixelWidth"), values.get("PixelHeight")
-        if _positive_number(width):
-            height = height if _positive_number(height) else width
+        if isinstance(width, int | float) and _positive_number(width):
+            height = height if isinstance(height, int | float) and _positive_number(height) else width
             return Calibration(float(width), float(height), "m", source="FEI").readable()
     return None
 
@@ -159,7 +159,7 @@ def _from_imagej(tif: tifffile.TiffFile) -> Calibration | None:
     if unit is None or unit == "px" or sizes is None:
         return None
     spacing = meta.get("spacing")
-    z = float(spacing) if _positive_number(spacing) else None
+    z = float(spacing) if isinstance(spacing, int | float) and _positive_number(spacing) else None
     return Calibration(sizes[0], sizes[1], unit, z=z, source="ImageJ")
 
 

@@ -113,7 +113,8 @@ class _LazyBars:
     """Progress bars sized once the run says how many items it has."""
 
     def __init__(self, order: list[str], items: int | None) -> None:
-        self.order, self.items, self.bars = order, items, None
+        self.order, self.items = order, items
+        self.bars: ProgressBars | None = None
 
     def __call__(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.bars is None and event.kind == "run_started":
