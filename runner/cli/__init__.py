@@ -1,10 +1,14 @@
-"""The ``lamella`` command. Errors print as one line; ``--debug`` anywhere shows tracebacks."""
+"""The ``lamella`` command. Errors print as one line; ``--debug`` anywhere shows tracebacks.
+
+Exit status: 0 success, 1 a node failed, 2 bad input (command line, workflow, files),
+3 internal error, 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import sys
 
-import click
+from rich.markup import escape
 
 from lamella.core.errors import LamellaError, RunFailed
 
@@ -13,45 +17,51 @@ __all__ = ["main"]
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lamella`` console script; returns the exit status."""
-    import typer.main
-
-    from lamella.runner.cli._app import app, print_error
-
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
-    command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="lamella", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        print_error("interrupted")
-        return 130
-    except RunFailed:
-        if debug:
-            raise
-        return EXIT_RUN_FAILED
-    except LamellaError as exc:
-        if debug:
-            raise
-        print_error(str(exc))
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print_error("interrupted; run the same command again to resume (finished nodes are "
-                    "reused from the cache)")
-        return 130
+        return _dispatch(args)
     except Exception as exc:
         if debug:
             raise
-        print_error(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for "
-                    "the traceback, and report it)")
-        return EXIT_INTERNAL
+        return _exit_status_for(exc)
+    except KeyboardInterrupt:
+        _print_error("interrupted; run the same command again to resume (finished nodes are "
+                     "reused from the cache)")
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: list[str]) -> int:
+    from lamella.runner.cli._commands import COMMANDS
+    from lamella.runner.cli._parser import build_parser
+
+    parser = build_parser()
+    if not args:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    namespace = parser.parse_args(args)
+    COMMANDS[(namespace.command, getattr(namespace, "action", None))](namespace)
     return 0
+
+
+def _exit_status_for(exc: Exception) -> int:
+    if isinstance(exc, RunFailed):
+        return EXIT_RUN_FAILED  # the failures were printed with their logs already
+    if isinstance(exc, LamellaError):
+        _print_error(str(exc))
+        return EXIT_BAD_INPUT
+    _print_error(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the "
+                 "traceback, and report it)")
+    return EXIT_INTERNAL
+
+
+def _print_error(message: str) -> None:
+    from lamella.runner.cli._commands import err_console
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)

@@ -77,6 +77,11 @@ def test_failed_node_is_reported_and_exit_code_is_1(workdir: Path) -> None:
      "error: {workdir}/chain.yaml: 2 problems in workflow"),
     (["modules", "show", "test/nothing", "--modules", "mods"],
      "error: unknown module 'test/nothing'"),
+    (["run", "chain.yaml", "--bogus"], "error: unrecognized arguments: --bogus (see `lamella --help`)"),
+    (["run"], "error: the following arguments are required: workflow (see `lamella run --help`)"),
+    (["run", "chain.yaml", "--jobs", "0"],
+     "error: argument -j/--jobs: must be 1 or more, got 0 (see `lamella run --help`)"),
+    (["cache"], "error: the following arguments are required: ACTION (see `lamella cache --help`)"),
 ])
 def test_bad_input_is_one_clear_error(workdir: Path, args: list[str], message: str) -> None:
     done = lamella(*args, cwd=workdir)

@@ -1,0 +1,174 @@
+"""What each command does, given the parsed command line."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from lamella.core.catalog import Catalog
+from lamella.core.errors import LamellaError, RunFailed
+from lamella.core.events import RunEvent
+from lamella.runner import Analysis
+from lamella.runner.cache import CacheStore, default_cache_dir
+from lamella.runner.cli._display import JsonEvents, PlainLines, ProgressBars, Silent
+from lamella.runner.cli._report import print_explanations, print_failures, print_summary
+
+__all__ = ["COMMANDS", "err_console", "out_console"]
+
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run a workflow on its inputs (or on a batch of files) with the local backend."""
+    analysis = Analysis.load(args.workflow, modules=args.modules)
+    graph = analysis.validate()
+    sink = _sink(args, graph.order)
+    report = err_console if args.json_events else out_console
+    started = time.monotonic()
+    try:
+        result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch, out=args.out,
+                              jobs=args.jobs, use_cache=not args.no_cache,
+                              cache_dir=args.cache_dir, on_event=sink)
+    finally:
+        sink.close()
+    if args.explain:
+        report.print("Why each node ran or was reused:")
+        print_explanations(report, result)
+    print_failures(err_console, result)
+    if not args.quiet or not result.ok:
+        print_summary(report, result, seconds=time.monotonic() - started)
+    if not result.ok:
+        raise RunFailed(f"{len(result.failures)} node(s) failed; see above")
+
+
+def _parse_inputs(values: list[str]) -> dict[str, str]:
+    inputs = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise LamellaError(f"--input '{value}': write NAME=PATH, e.g. --input image=my.tif")
+        inputs[name] = path
+    return inputs
+
+
+def _sink(args: argparse.Namespace, order: list[str]):  # type: ignore[no-untyped-def]
+    if args.json_events:
+        return JsonEvents()
+    if args.quiet:
+        return Silent()
+    if out_console.is_terminal:
+        return _LazyBars(order)
+    return PlainLines(out_console)
+
+
+class _LazyBars:
+    """Progress bars, sized once the run says how many items it has."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.bars: ProgressBars | None = None
+
+    def __call__(self, event: RunEvent) -> None:
+        if self.bars is None and event.kind == "run_started":
+            self.bars = ProgressBars(out_console, self.order, int(event.detail["items"]))
+        if self.bars is not None:
+            self.bars(event)
+
+    def close(self) -> None:
+        if self.bars is not None:
+            self.bars.close()
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Check a workflow (modules, ports, types, parameters, cycles) without running it."""
+    graph = Analysis.load(args.workflow, modules=args.modules).validate()
+    out_console.print(f"{escape(str(args.workflow))}: valid ({len(graph.order)} nodes: "
+                      f"{' -> '.join(graph.order)})")
+
+
+def modules_list(args: argparse.Namespace) -> None:
+    """List every module found, and folders whose manifest is broken."""
+    catalog = Catalog.discover(args.modules)
+    table = Table("module", "version", "category", "name", "from", box=None, pad_edge=False)
+    for entry in sorted(catalog.entries, key=lambda e: (e.manifest.category, e.manifest.id)):
+        m = entry.manifest
+        table.add_row(m.id, m.version, m.category, m.name, entry.origin)
+    out_console.print(table)
+    for folder, error in catalog.broken.items():
+        err_console.print(f"[red]broken module folder {escape(str(folder))}:[/] {escape(str(error))}")
+
+
+def modules_show(args: argparse.Namespace) -> None:
+    """Show a module's description, ports and parameters."""
+    entry = Catalog.discover(args.modules).resolve(args.module)
+    m = entry.manifest
+    out_console.print(f"[bold]{m.name}[/] ({m.id} {m.version}, {m.category})\n{escape(m.description)}")
+    out_console.print(f"folder: {escape(str(entry.folder))}")
+    for title, ports in (("inputs", m.inputs), ("outputs", m.outputs)):
+        out_console.print(f"\n[bold]{title}[/]")
+        for name, port in ports.items():
+            optional = " (optional)" if getattr(port, "required", True) is False else ""
+            out_console.print(f"  {name:<14} {port.type:<14}{optional} {escape(port.description)}")
+    if m.parameters:
+        out_console.print("\n[bold]parameters[/]")
+    for name, spec in m.parameters.items():
+        default = "required" if spec.required else f"default {spec.default!r}"
+        out_console.print(f"  {name:<14} {spec.type:<9} {default}{_param_extra(spec)}\n"
+                          f"      {escape(spec.description)}")
+
+
+def _param_extra(spec) -> str:  # type: ignore[no-untyped-def]
+    if spec.type == "enum":
+        return f"; one of {', '.join(map(str, spec.choices))}"
+    bounds = [f"min {spec.min:g}" if getattr(spec, "min", None) is not None else "",
+              f"max {spec.max:g}" if getattr(spec, "max", None) is not None else ""]
+    text = ", ".join(b for b in bounds if b)
+    return f"; {text}" if text else ""
+
+
+def cache_ls(args: argparse.Namespace) -> None:
+    """List cached node results and the space they use."""
+    store = CacheStore(args.cache_dir or default_cache_dir())
+    entries = store.entries()
+    table = Table("key", "workflow", "node", "module", "created", box=None, pad_edge=False)
+    for entry in entries:
+        meta = entry.meta
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("created", 0)))
+        table.add_row(entry.key[:12], str(meta.get("workflow", "")), str(meta.get("node", "")),
+                      f"{meta['components']['module']} {meta['components']['version']}", created)
+    if entries:
+        out_console.print(table)
+    out_console.print(f"{len(entries)} entries, {_size(store.size_bytes())} in {escape(str(store.root))}")
+
+
+def cache_clear(args: argparse.Namespace) -> None:
+    """Delete every cached node result."""
+    store = CacheStore(args.cache_dir or default_cache_dir())
+    count = len(store.entries())
+    freed = store.clear()
+    out_console.print(f"Removed {count} entries ({_size(freed)}) from {escape(str(store.root))}")
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
+    ("run", None): run,
+    ("validate", None): validate,
+    ("modules", "list"): modules_list,
+    ("modules", "show"): modules_show,
+    ("cache", "ls"): cache_ls,
+    ("cache", "clear"): cache_clear,
+}

@@ -1,0 +1,97 @@
+"""The command-line grammar (argparse: no dependency that could change it under us)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from lamella.core.errors import LamellaError
+
+__all__ = ["UsageError", "build_parser"]
+
+
+class UsageError(LamellaError):
+    """The command line itself is wrong (unknown option, missing argument...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, raised instead of printed."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``lamella run|validate|modules list|modules show|cache ls|cache clear``."""
+    parser = _Parser(prog="lamella", description="Microscopy image-analysis workflows: run, "
+                     "check and manage them. Add --debug anywhere to see tracebacks.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                     required=True)
+    _add_run(commands.add_parser("run", help="run a workflow (or a batch of images)",
+                                 description="Run a workflow with the local backend."))
+    validate = commands.add_parser("validate", help="check a workflow without running it",
+                                   description="Check modules, ports, types, parameters and "
+                                   "cycles; report every problem at once.")
+    validate.add_argument("workflow", type=Path, help="workflow YAML file")
+    _add_modules_option(validate)
+    _add_modules(commands.add_parser("modules", help="list and inspect modules"))
+    _add_cache(commands.add_parser("cache", help="inspect or empty the cache of node results"))
+    return parser
+
+
+def _add_run(run: argparse.ArgumentParser) -> None:
+    run.add_argument("workflow", type=Path, help="workflow YAML file")
+    run.add_argument("-i", "--input", action="append", default=[], metavar="NAME=PATH",
+                     help="set a workflow input (repeatable)")
+    run.add_argument("-o", "--out", type=Path, help="results folder (default: results/<workflow>)")
+    run.add_argument("-j", "--jobs", type=_positive_int, help="modules run in parallel "
+                     "(default: CPU cores)")
+    run.add_argument("--batch", metavar="GLOB", help="run once per file matching GLOB "
+                     "(or NAME=GLOB); quote it")
+    run.add_argument("--no-cache", action="store_true", help="re-run every node (results still "
+                     "refresh the cache)")
+    run.add_argument("--explain", action="store_true", help="say why each node ran or was reused")
+    run.add_argument("-q", "--quiet", action="store_true", help="print only errors (and the "
+                     "summary when a node failed)")
+    run.add_argument("--json-events", action="store_true", help="print one JSON event per line "
+                     "on stdout, for programs")
+    _add_modules_option(run)
+    _add_cache_option(run)
+
+
+def _add_modules(modules: argparse.ArgumentParser) -> None:
+    actions = modules.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser,
+                                     required=True)
+    _add_modules_option(actions.add_parser("list", help="list every module found"))
+    show = actions.add_parser("show", help="show a module's ports and parameters")
+    show.add_argument("module", help="module id, optionally with @version")
+    _add_modules_option(show)
+
+
+def _add_cache(cache: argparse.ArgumentParser) -> None:
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser,
+                                   required=True)
+    _add_cache_option(actions.add_parser("ls", help="list cached node results"))
+    _add_cache_option(actions.add_parser("clear", help="delete every cached node result"))
+
+
+def _add_modules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--modules", type=Path, action="append", default=[], metavar="DIR",
+                        help="extra module folder (repeatable), searched before "
+                        "LAMELLA_MODULE_PATH and the built-in modules")
+
+
+def _add_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="cache folder (default: $LAMELLA_CACHE_DIR or ~/.cache/lamella)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
