@@ -9,15 +9,18 @@ EXAMPLE := examples/workflows/nanoparticle-size-distribution.yaml
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --upgrade pip
 
+# Build-backend chatter goes to a log, shown only if the install fails.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "Installing lamella into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install --quiet -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $@ $(VENV)/.installed
+	@echo "Installing lamella with test extras into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install --quiet -e ".[dev]" > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
+	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(LAMELLA) run $(EXAMPLE) --out results/nanoparticle-size-distribution
