@@ -27,12 +27,17 @@ def file_digest(path: Path) -> str:
 
 
 def node_key(*, module_id: str, version: str, module_digest: str, params: dict[str, Any],
-             inputs: dict[str, list[str]]) -> tuple[str, dict[str, Any]]:
-    """Return (key, components) for one node run; ``inputs`` maps port -> file digests."""
+             inputs: dict[str, list[str]], sdk_digest: str = "") -> tuple[str, dict[str, Any]]:
+    """Return (key, components) for one node run; ``inputs`` maps port -> file digests.
+
+    ``sdk_digest`` identifies the module SDK the run uses (it writes every output file), so
+    an upgrade of Lamella that changes the SDK re-runs modules whose code did not change.
+    """
     components = {
         "module": module_id,
         "version": version,
         "module_digest": module_digest,
+        "sdk": sdk_digest,
         "params": params,
         "inputs": inputs,
     }
@@ -48,6 +53,8 @@ def changed_components(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                        f"{new.get('module')} {new.get('version')})")
     elif old.get("module_digest") != new.get("module_digest"):
         reasons.append("module code changed")
+    if old.get("sdk") != new.get("sdk"):
+        reasons.append("Lamella's module SDK changed")
     old_params, new_params = old.get("params", {}), new.get("params", {})
     for name in sorted(set(old_params) | set(new_params)):
         if old_params.get(name) != new_params.get(name):

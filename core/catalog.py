@@ -8,6 +8,7 @@ level deep.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -18,11 +19,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from lamella.core._suggest import did_you_mean
-from lamella.core.errors import ManifestError, ModuleNotFound
+from lamella.core.errors import LamellaError, ManifestError, ModuleNotFound
 from lamella.core.manifest import Manifest, load_manifest
 from lamella.core.workflow import ModuleRef, parse_module_ref
 
-__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "folder_digest"]
+__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "folder_digest",
+           "sdk_digest"]
 
 MANIFEST_FILE = "module.json"
 _DIGEST_SKIP = {"tests", "__pycache__", ".pytest_cache", ".git"}
@@ -41,6 +43,12 @@ def folder_digest(folder: Path) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def sdk_digest() -> str:
+    """Content hash of the module SDK (``lamella.core.sdk``), part of every cache key."""
+    return folder_digest(Path(__file__).parent / "sdk")
 
 
 def _digest_files(folder: Path) -> Iterable[Path]:
@@ -78,6 +86,9 @@ class Catalog:
         """Scan ``--modules`` folders, ``LAMELLA_MODULE_PATH`` and the built-in library."""
         env = os.environ if env is None else env
         roots = [(Path(d), "--modules") for d in extra_dirs]
+        for folder, _ in roots:
+            if not folder.is_dir():
+                raise LamellaError(f"--modules {folder}: no such folder")
         roots += [(Path(d), "LAMELLA_MODULE_PATH")
                   for d in env.get("LAMELLA_MODULE_PATH", "").split(os.pathsep) if d]
         if builtin:
@@ -114,7 +125,10 @@ class Catalog:
     def resolve(self, ref: ModuleRef | str) -> ModuleEntry:
         """The newest module matching a reference such as ``lamella/threshold@1``."""
         if isinstance(ref, str):
-            ref = parse_module_ref(ref)
+            try:
+                ref = parse_module_ref(ref)
+            except ValueError as exc:
+                raise ModuleNotFound(str(exc)) from None
         versions = [v for v in self.versions(ref.id) if ref.matches(v)]
         if versions:
             entry = self.get(ref.id, versions[-1])

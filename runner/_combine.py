@@ -7,7 +7,8 @@ import io
 from pathlib import Path
 
 from lamella.core.graph import WorkflowGraph
-from lamella.runner.engine import OutputFolder, RunItem, atomic_write_text
+from lamella.runner._files import atomic_write_text
+from lamella.runner.engine import OutputFolder, RunItem
 
 __all__ = ["combine_tables"]
 

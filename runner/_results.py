@@ -29,6 +29,7 @@ class RunResult:
     outputs: dict[str, dict[str, list[Path]]]
     combined: dict[str, Path] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list, repr=False)
+    batch: bool = False
 
     @property
     def ok(self) -> bool:

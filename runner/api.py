@@ -20,10 +20,12 @@ from functools import cached_property
 from pathlib import Path
 
 from lamella.core.catalog import Catalog
+from lamella.core.errors import LamellaError
 from lamella.core.events import RunEvent
 from lamella.core.graph import WorkflowGraph, build_graph
 from lamella.core.workflow import Workflow, load_workflow
 from lamella.runner._combine import combine_tables
+from lamella.runner._files import atomic_write_text
 from lamella.runner._results import RunResult
 from lamella.runner.backends import LocalBackend
 from lamella.runner.cache import CacheStore, default_cache_dir
@@ -32,12 +34,11 @@ from lamella.runner.engine import (
     Engine,
     OutputFolder,
     RunItem,
-    atomic_write_text,
     batch_items,
     build_record,
+    record_text,
     single_item,
 )
-from lamella.runner.engine._record import dumps
 
 __all__ = ["Analysis"]
 
@@ -97,7 +98,8 @@ def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir
              use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None]) -> RunResult:
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
     out = OutputFolder(out_dir, batch=batch)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_out_dir(out_dir)
+    _remove_previous_results(out_dir)
     backend = LocalBackend(jobs)
     engine = Engine(graph, items, backend=backend, store=store, out=out, run_id=run_id,
                     use_cache=use_cache, emit=emit)
@@ -109,18 +111,48 @@ def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir
     try:
         done = engine.run()
         status = "succeeded" if all(j.ok for j in done) else "failed"
+    except Exception:
+        status = "error"
+        raise
     finally:
-        combined = combine_tables(graph, items, out, engine.published.files) if batch else {}
+        combined = combine_tables(graph, items, out, engine.published) if batch else {}
         record = build_record(
             run_id=run_id, workflow=_workflow_identity(graph.workflow), backend="local",
             jobs_setting=jobs, started=started, finished=time.time(), status=status,
-            jobs=engine.jobs, outputs=_as_text(engine.published.files), out_dir=out_dir)
+            jobs=engine.jobs, outputs=_relative_paths(engine.published, out_dir), out_dir=out_dir)
         if combined:
-            record["combined"] = {name: str(path) for name, path in combined.items()}
-        record_path = atomic_write_text(out_dir / RECORD_FILE, dumps(record))
+            record["combined"] = {name: str(path.relative_to(out_dir)) for name, path in combined.items()}
+        record_path = atomic_write_text(out_dir / RECORD_FILE, record_text(record))
         emit(RunEvent("run_finished", run_id, message=status, detail=_counts(engine, record_path)))
-    return RunResult(run_id, status, out_dir, record_path, record, engine.published.files,
-                     combined, engine.jobs)
+    return RunResult(run_id, status, out_dir, record_path, record, engine.published,
+                     combined, engine.jobs, batch=batch)
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise LamellaError(f"--out {out_dir}: is a file, not a folder; give a folder path") from None
+    except OSError as exc:
+        raise LamellaError(f"--out {out_dir}: cannot create the results folder ({exc.strerror}); "
+                           "give another folder") from None
+
+
+def _remove_previous_results(out_dir: Path) -> None:
+    """Delete the results an earlier run published here, so none is mistaken for this run's.
+
+    Only files that run's record lists are touched; anything else in the folder stays.
+    """
+    try:
+        record = json.loads((out_dir / RECORD_FILE).read_text(encoding="utf-8"))
+        listed = [p for item in record["items"].values() for paths in item["outputs"].values()
+                  for p in paths] + list(record.get("combined", {}).values())
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return
+    for text in listed:
+        path = out_dir / text
+        if path.resolve().is_relative_to(out_dir.resolve()):
+            path.unlink(missing_ok=True)
 
 
 def _counts(engine: Engine, record_path: Path) -> dict[str, object]:
@@ -138,8 +170,10 @@ def _workflow_identity(workflow: Workflow) -> dict[str, object]:
             "sha256": digest}
 
 
-def _as_text(files: dict[str, dict[str, list[Path]]]) -> dict[str, dict[str, list[str]]]:
-    return {item: {name: [str(p) for p in paths] for name, paths in outputs.items()}
+def _relative_paths(files: dict[str, dict[str, list[Path]]],
+                    out_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """Published results, relative to the results folder (the record travels with it)."""
+    return {item: {name: [str(p.relative_to(out_dir)) for p in paths] for name, paths in outputs.items()}
             for item, outputs in files.items()}
 
 

@@ -45,7 +45,3 @@ class WorkflowGraph:
     def downstream(self, node_id: str) -> set[str]:
         """Every node that depends on ``node_id``, directly or not."""
         return set(nx.descendants(self.graph, node_id))
-
-    def workflow_inputs_used(self) -> set[str]:
-        """Names of workflow inputs some node reads."""
-        return {w.port for n in self.nodes.values() for w in n.wires.values() if w.is_workflow_input}

@@ -12,19 +12,25 @@ from lamella.core.manifest._params import (
     StringParam,
 )
 from lamella.core.manifest._resolve import param_problems, resolve_params
+from lamella.core.manifest._validators import CATEGORIES, ModuleId, Name, PortTypeName, Version
 
 __all__ = [
+    "CATEGORIES",
     "BoolParam",
     "EnumParam",
     "FloatParam",
     "InputPort",
     "IntParam",
     "Manifest",
+    "ModuleId",
+    "Name",
     "OutputPort",
     "ParamSpec",
+    "PortTypeName",
     "QuantityParam",
     "Resources",
     "StringParam",
+    "Version",
     "load_manifest",
     "manifest_from_dict",
     "param_problems",

@@ -58,6 +58,15 @@ class _ParamBase(BaseModel):
         """A parameter without a default must be set by every workflow that uses the module."""
         return "default" not in self.model_fields_set
 
+    def summary(self) -> str:
+        """One line for listings: the default (or 'required') and the allowed values."""
+        default = "required" if self.required else f"default {getattr(self, 'default', None)!r}"
+        rule = self._rule_text()
+        return f"{default}; {rule}" if rule else default
+
+    def _rule_text(self) -> str:
+        return ""
+
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is not valid for this parameter, or None if it is."""
         if value is None:
@@ -86,6 +95,11 @@ class _NumberParam(_ParamBase):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is larger than max ({self.max:g})")
         return self._default_valid()
+
+    def _rule_text(self) -> str:
+        if self.min is None and self.max is None:
+            return ""
+        return _range_text(self.min, self.max)
 
     def _range_problem(self, value: float) -> str | None:
         too_low = self.min is not None and value < self.min
@@ -155,6 +169,9 @@ class EnumParam(_ParamBase):
         default=None, description="Value used when a workflow omits it; one of the choices."
     )
 
+    def _rule_text(self) -> str:
+        return "one of " + ", ".join(map(str, self.choices))
+
     @model_validator(mode="after")
     def _default_in_choices(self) -> EnumParam:
         return self._default_valid()
@@ -177,6 +194,9 @@ class QuantityParam(_ParamBase):
     default: str | float | None = Field(
         default=None, description="Value used when a workflow omits it, e.g. '0 px^2'."
     )
+
+    def _rule_text(self) -> str:
+        return "a length, e.g. '20 nm'" if self.dimension == "length" else "an area, e.g. '500 nm^2'"
 
     @model_validator(mode="after")
     def _default_parses(self) -> QuantityParam:

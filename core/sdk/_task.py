@@ -98,7 +98,8 @@ class Task:
 
     def image(self, name: str) -> Image:
         """Read an image input with its axes and calibration."""
-        return read_image(self.input_path(name))
+        # Resolved, so a message names the file itself, not the task folder's passing link.
+        return read_image(self.input_path(name).resolve())
 
     def labels(self, name: str) -> Image:
         """Read a label input; refuse files whose values are not whole numbers >= 0."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
-from lamella.core.manifest._validators import Name, PortTypeName
+from lamella.core.manifest import Name, PortTypeName
 from lamella.core.workflow._refs import (
     ModuleRef,
     WireRef,

@@ -43,9 +43,12 @@ def parse_workflow(text: str, *, source: Path | None = None) -> Workflow:
 
 def _safe_yaml(text: str, name: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)  # never yaml.load: a workflow is plain data only
+        data = yaml.load(text, Loader=_StrictLoader)  # safe: plain data only, no tags
     except yaml.constructor.ConstructorError as exc:
-        raise WorkflowFileError(f"{name}{_line(exc)}: {_tag_message(exc)}") from None
+        problem = exc.problem or ""
+        message = (f"'{problem.split(chr(39))[1]}' appears twice; give each key once"
+                   if problem.startswith("duplicate key") else _tag_message(exc))
+        raise WorkflowFileError(f"{name}{_line(exc)}: {message}") from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise WorkflowFileError(f"{name}{_line(exc)}: not valid YAML ({problem})") from None
@@ -54,6 +57,20 @@ def _safe_yaml(text: str, name: str) -> dict[str, Any]:
             f"{name}: a workflow is a YAML mapping with 'lamella', 'name' and 'nodes' keys"
         )
     return data
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice (YAML would keep only the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:

@@ -3,15 +3,19 @@
 A worker imports module code once and keeps it, so a chain of nodes pays each import once.
 Module output (Python and C level) goes to the node's log file; a crash of the module
 (``os._exit``, a segfault) ends only this process, and the backend reports the exit status.
+A worker never outlives the runner that started it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import os
+import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -21,39 +25,63 @@ from lamella.core.cache_keys import file_digest
 from lamella.core.errors import LamellaError
 from lamella.core.sdk import OUTPUTS_DIR, run_task_folder
 
-__all__ = ["worker_main"]
+__all__ = ["EXIT_CRASHED", "EXIT_MODULE_ERROR", "worker_main"]
 
+# The same statuses the container entry (python -m lamella.core.sdk) exits with.
+EXIT_MODULE_ERROR = 2
+EXIT_CRASHED = 1
 _PROGRESS_INTERVAL_S = 0.2
 
 
 def worker_main(conn: Connection) -> None:
-    """Serve tasks until the pipe closes. Messages: see :func:`_run_one`."""
+    """Serve tasks until the pipe closes."""
+    _die_with_parent()
     faulthandler.enable()  # a segfault writes the Python stack to the node's log
     while True:
         try:
             message = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if message is None:
             return
-        conn.send(_run_one(conn, message))
+        _send(conn, _run_one(conn, message))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the runner dies (SIGKILL, SIGTERM, crash)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _send(conn: Connection, message: dict[str, Any]) -> None:
+    """Send to the runner; if it is gone, stop quietly (there is nobody left to tell)."""
+    try:
+        conn.send(message)
+    except (BrokenPipeError, EOFError, OSError):
+        os._exit(0)
 
 
 def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
-    """Run one task; return ``{"job_id", "ok", "error", "digests"}``."""
-    job_id = message["job_id"]
+    """Run one task; return ``{"job_id", "ok", "error", "exit_status", "digests"}``."""
+    job_id, task_dir = message["job_id"], Path(message["task_dir"])
     reporter = _ProgressReporter(conn, job_id)
     with _output_to(Path(message["log_path"])):
         try:
             written = run_task_folder(Path(message["module_dir"]), message["entrypoint"],
-                                      Path(message["task_dir"]), on_progress=reporter)
+                                      task_dir, on_progress=reporter)
+            digests = _digests(task_dir, written)
         except LamellaError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return {"job_id": job_id, "ok": False, "error": str(exc)}
+            return _failure(job_id, str(exc), EXIT_MODULE_ERROR)
         except BaseException as exc:  # module code may raise anything, even SystemExit
             traceback.print_exc()
-            return {"job_id": job_id, "ok": False, "error": _one_line(exc)}
-    return {"job_id": job_id, "ok": True, "digests": _digests(Path(message["task_dir"]), written)}
+            return _failure(job_id, _one_line(exc), EXIT_CRASHED)
+    return {"job_id": job_id, "ok": True, "digests": digests}
+
+
+def _failure(job_id: str, error: str, exit_status: int) -> dict[str, Any]:
+    return {"job_id": job_id, "ok": False, "error": error, "exit_status": exit_status}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -63,11 +91,17 @@ def _one_line(exc: BaseException) -> str:
 
 def _digests(task_dir: Path, written: dict[str, list[str]]) -> dict[str, str]:
     out = task_dir / OUTPUTS_DIR
-    return {name: file_digest(out / name) for files in written.values() for name in files}
+    digests = {}
+    for port, files in written.items():
+        for name in files:
+            if not (out / name).is_file():
+                raise LamellaError(f"output '{port}': file {name} listed but not written")
+            digests[name] = file_digest(out / name)
+    return digests
 
 
 @contextmanager
-def _output_to(log_path: Path):  # type: ignore[no-untyped-def]
+def _output_to(log_path: Path) -> Iterator[None]:
     """Send file descriptors 1 and 2 (so C libraries too) to the log file."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -96,7 +130,7 @@ class _ProgressReporter:
         now = time.monotonic()
         if fraction >= 1.0 or now - self._last >= _PROGRESS_INTERVAL_S:
             self._last = now
-            self._conn.send({"job_id": self._job_id, "progress": fraction, "message": message})
+            _send(self._conn, {"job_id": self._job_id, "progress": fraction, "message": message})
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ class BackendCapabilities:
 
     name: str
     slots: int
+    threads_per_slot: int = 1
     gpu: bool = False
     remote: bool = False
 

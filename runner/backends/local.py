@@ -41,7 +41,9 @@ class LocalBackend(Backend):
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
-        self.capabilities = BackendCapabilities(name="local", slots=self.jobs)
+        self.threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        self.capabilities = BackendCapabilities(name="local", slots=self.jobs,
+                                                threads_per_slot=self.threads)
         self._workers: list[_Worker] = []
 
     @property
@@ -64,8 +66,11 @@ class LocalBackend(Backend):
 
     def _idle_worker(self) -> _Worker:
         # The first idle worker gets the task: a chain of nodes stays on one warm process.
-        for worker in self._workers:
-            if worker.job is None:
+        for worker in list(self._workers):
+            if worker.job is None and worker.process.poll() is not None:
+                self._workers.remove(worker)  # died while idle (killed from outside)
+                worker.conn.close()
+            elif worker.job is None:
                 return worker
         worker = self._start_worker()
         self._workers.append(worker)
@@ -76,8 +81,7 @@ class LocalBackend(Backend):
         # caller's script in the child when it lacks a __main__ guard). The pipe's end is
         # inherited as a file descriptor.
         parent, child = multiprocessing.Pipe(duplex=True)
-        threads = str(max(1, (os.cpu_count() or 1) // self.jobs))
-        env = {**os.environ, **{name: threads for name in _THREAD_VARIABLES}}
+        env = {**os.environ, **{name: str(self.threads) for name in _THREAD_VARIABLES}}
         process = subprocess.Popen(
             [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno())],
             pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
@@ -112,6 +116,7 @@ class LocalBackend(Backend):
             return NodeProgress(message["job_id"], message["progress"], message["message"])
         worker.job = None
         return NodeResult(message["job_id"], message["ok"], error=message.get("error", ""),
+                          exit_status=message.get("exit_status"),
                           output_digests=message.get("digests", {}))
 
     def _worker_died(self, worker: _Worker) -> NodeResult:

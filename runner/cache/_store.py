@@ -7,28 +7,34 @@ Layout under the cache folder::
     history/<id>.json        the key components of each node's latest run (for --explain)
 
 A node's folder is renamed into ``store/`` in one step once the node has succeeded, so a
-killed run never leaves a half-written entry; its leftovers stay in ``tmp/`` and are removed
-by the next run (when their process is gone) or by ``lamella cache clear``.
+killed run never leaves a half-written entry. A run holds an exclusive lock on
+``tmp/<run id>/lock`` while it lives; a scratch folder whose lock can be taken belongs to a
+run that is gone (killed, crashed, or on another host of a shared cache) and is removed by
+the next run or by ``lamella cache clear``.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from lamella.core.errors import LamellaError
 from lamella.core.sdk import INPUTS_DIR
+from lamella.runner._files import atomic_write_json
 
 __all__ = ["CacheEntry", "CacheStore"]
 
 ENTRY_FILE = "entry.json"
+LOCK_FILE = "lock"
+_YOUNG_S = 60  # a scratch folder this new may not have its lock yet
 
 
 @dataclass(frozen=True)
@@ -64,52 +70,92 @@ class CacheStore:
         self.store_dir = self.root / "store"
         self.tmp_dir = self.root / "tmp"
         self.history_dir = self.root / "history"
-        for folder in (self.store_dir, self.tmp_dir, self.history_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        self._locks: dict[str, IO[str]] = {}
+        try:
+            for folder in (self.store_dir, self.tmp_dir, self.history_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LamellaError(f"cache folder {self.root}: cannot be used ({exc.strerror}); give "
+                               "another with --cache-dir or LAMELLA_CACHE_DIR") from None
 
     # ----- lookup and commit ------------------------------------------------------------
     def _entry_dir(self, key: str) -> Path:
         return self.store_dir / key[:2] / key
 
     def get(self, key: str) -> CacheEntry | None:
-        """The entry for ``key``, or None if the store has none (or a damaged one)."""
+        """The entry for ``key``, or None if the store has none or a damaged one.
+
+        A damaged entry (unreadable, or a listed file missing) is removed, so the node runs
+        again and stores a sound one.
+        """
         folder = self._entry_dir(key)
+        if not folder.exists():
+            return None
         try:
             meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = CacheEntry(key, folder, meta)
+            complete = all(p.is_file() for files in entry.outputs.values() for p in files)
+        except (OSError, ValueError, KeyError):
+            complete = False
+        if not complete:
+            self._discard(folder)
             return None
-        return CacheEntry(key, folder, meta)
+        return entry
 
-    def commit(self, key: str, task_dir: Path, meta: dict[str, Any]) -> CacheEntry:
-        """Move a succeeded task folder into the store under ``key`` in one rename."""
+    def commit(self, key: str, task_dir: Path, meta: dict[str, Any], *,
+               replace: bool = False) -> CacheEntry:
+        """Move a succeeded task folder into the store under ``key`` in one rename.
+
+        With ``replace`` (``--no-cache``) an existing entry is swapped for the new one;
+        otherwise an existing entry wins (another run stored the same result first).
+        """
         shutil.rmtree(task_dir / INPUTS_DIR, ignore_errors=True)  # links into other entries
-        _write_json(task_dir / ENTRY_FILE, meta)
+        atomic_write_json(task_dir / ENTRY_FILE, meta)
         target = self._entry_dir(key)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if replace and target.exists():
+            self._discard(target)
         try:
             os.rename(task_dir, target)
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
-            # Another run stored the same key first; its content is the same by construction.
-            shutil.rmtree(task_dir, ignore_errors=True)
-        entry = self.get(key)
-        assert entry is not None  # it was just renamed into place
-        return entry
+            shutil.rmtree(task_dir, ignore_errors=True)  # same key, same content by construction
+        return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
+
+    def _discard(self, folder: Path) -> None:
+        """Take an entry out of the store in one rename, then delete it."""
+        trash = self.tmp_dir / f"discarded-{folder.name}-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            os.rename(folder, trash)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
 
     # ----- run scratch space ------------------------------------------------------------
     def new_run_dir(self, run_id: str) -> Path:
-        """A scratch folder for one run, marked with this process's id."""
+        """A scratch folder for one run, locked until :meth:`release_run_dir`."""
         self.remove_abandoned_runs()
         folder = self.tmp_dir / run_id
         folder.mkdir(parents=True)
-        (folder / "pid").write_text(str(os.getpid()), encoding="utf-8")
+        lock = (folder / LOCK_FILE).open("w")
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write(f"{os.uname().nodename} {os.getpid()}\n")
+        lock.flush()
+        self._locks[run_id] = lock
         return folder
 
+    def release_run_dir(self, run_id: str) -> None:
+        """Delete a run's scratch folder and drop its lock."""
+        shutil.rmtree(self.tmp_dir / run_id, ignore_errors=True)
+        lock = self._locks.pop(run_id, None)
+        if lock is not None:
+            lock.close()
+
     def remove_abandoned_runs(self) -> None:
-        """Delete scratch folders of runs whose process no longer exists."""
-        for folder in self.tmp_dir.iterdir():
-            if not _process_alive(folder / "pid"):
+        """Delete scratch folders no live run holds (see the module docstring)."""
+        for folder in list(self.tmp_dir.iterdir()):
+            if _abandoned(folder):
                 shutil.rmtree(folder, ignore_errors=True)
 
     # ----- explain history --------------------------------------------------------------
@@ -125,7 +171,7 @@ class CacheStore:
 
     def remember_components(self, identity: str, components: dict[str, Any]) -> None:
         """Record a node's key components for the next ``--explain``."""
-        _write_json(self._history_file(identity), components)
+        atomic_write_json(self._history_file(identity), components)
 
     # ----- maintenance ------------------------------------------------------------------
     def entries(self) -> list[CacheEntry]:
@@ -151,23 +197,21 @@ class CacheStore:
         return freed - self.size_bytes()
 
 
-def _write_json(path: Path, value: Any) -> None:
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(value, stream, indent=2, default=str)
-    os.replace(tmp, path)
-
-
-def _process_alive(pid_file: Path) -> bool:
+def _abandoned(folder: Path) -> bool:
+    """True if no live run holds the folder's lock (or it is an old folder without one)."""
     try:
-        pid = int(pid_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        # No pid yet: a run may be creating it right now; only old folders are abandoned.
-        return time.time() - pid_file.parent.stat().st_mtime < 60
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+        handle = os.open(folder / LOCK_FILE, os.O_RDWR)
+    except FileNotFoundError:
+        try:
+            return time.time() - folder.stat().st_mtime > _YOUNG_S
+        except FileNotFoundError:
+            return False  # another run removed it meanwhile
+    except (IsADirectoryError, NotADirectoryError):
         return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(handle)
     return True

@@ -6,7 +6,9 @@ Exit status: 0 success, 1 a node failed, 2 bad input (command line, workflow, fi
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 from rich.markup import escape
 
@@ -23,6 +25,7 @@ EXIT_INTERRUPTED = 130
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lamella`` console script; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's stop cleans up like Ctrl-C
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
@@ -35,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         _print_error("interrupted; run the same command again to resume (finished nodes are "
                      "reused from the cache)")
         return EXIT_INTERRUPTED
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _dispatch(args: list[str]) -> int:

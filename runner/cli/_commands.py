@@ -88,8 +88,8 @@ class _LazyBars:
 def validate(args: argparse.Namespace) -> None:
     """Check a workflow (modules, ports, types, parameters, cycles) without running it."""
     graph = Analysis.load(args.workflow, modules=args.modules).validate()
-    out_console.print(f"{escape(str(args.workflow))}: valid ({len(graph.order)} nodes: "
-                      f"{' -> '.join(graph.order)})")
+    nodes = "1 node" if len(graph.order) == 1 else f"{len(graph.order)} nodes"
+    out_console.print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")
 
 
 def modules_list(args: argparse.Namespace) -> None:
@@ -118,18 +118,8 @@ def modules_show(args: argparse.Namespace) -> None:
     if m.parameters:
         out_console.print("\n[bold]parameters[/]")
     for name, spec in m.parameters.items():
-        default = "required" if spec.required else f"default {spec.default!r}"
-        out_console.print(f"  {name:<14} {spec.type:<9} {default}{_param_extra(spec)}\n"
+        out_console.print(f"  {name:<14} {spec.type:<9} {escape(spec.summary())}\n"
                           f"      {escape(spec.description)}")
-
-
-def _param_extra(spec) -> str:  # type: ignore[no-untyped-def]
-    if spec.type == "enum":
-        return f"; one of {', '.join(map(str, spec.choices))}"
-    bounds = [f"min {spec.min:g}" if getattr(spec, "min", None) is not None else "",
-              f"max {spec.max:g}" if getattr(spec, "max", None) is not None else ""]
-    text = ", ".join(b for b in bounds if b)
-    return f"; {text}" if text else ""
 
 
 def cache_ls(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ All three are event sinks; they hold only what they need to draw.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -42,9 +43,12 @@ class JsonEvents:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: RunEvent) -> None:
-        """Write the event as one line."""
-        self.stream.write(event.to_json() + "\n")
-        self.stream.flush()
+        """Write the event as one line; if the reader went away, the run goes on silently."""
+        try:
+            self.stream.write(event.to_json() + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.stream = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the sink)
 
     def close(self) -> None:
         """Nothing to tidy."""
@@ -83,6 +87,7 @@ class ProgressBars:
         self.bars: dict[str, TaskID] = {
             node: self.progress.add_task(node, total=items, state="queued") for node in node_order}
         self._fraction: dict[tuple[str | None, str], float] = {}
+        self._failed: dict[str, int] = {}
         self.progress.start()
 
     def __call__(self, event: RunEvent) -> None:
@@ -95,9 +100,17 @@ class ProgressBars:
             self._advance(bar, key, event.progress)
         elif event.kind in ("node_finished", "node_cached", "node_failed", "node_skipped"):
             self._advance(bar, key, 1.0)
-            self.progress.update(bar, state=_STATE_WORDS[event.kind] if self.items == 1 else "")
+            self.progress.update(bar, state=self._state(event))
         elif event.kind == "node_started" and self.items == 1:
             self.progress.update(bar, state="running")
+
+    def _state(self, event: RunEvent) -> str:
+        if self.items == 1:
+            return _STATE_WORDS[event.kind]
+        if event.kind in ("node_failed", "node_skipped"):  # a batch counts what went wrong
+            self._failed[event.node or ""] = self._failed.get(event.node or "", 0) + 1
+        lost = self._failed.get(event.node or "", 0)
+        return f"{lost} not done" if lost else ""
 
     def _advance(self, bar: TaskID, key: tuple[str | None, str], fraction: float) -> None:
         previous = self._fraction.get(key, 0.0)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.console import Console
 from rich.markup import escape
 
 from lamella.runner import RunResult
+from lamella.runner._files import path_within
 from lamella.runner.engine import log_tail
 
 __all__ = ["print_explanations", "print_failures", "print_summary"]
@@ -17,7 +16,7 @@ def print_failures(console: Console, result: RunResult) -> None:
     """For each failed node: module, exit status or error, and the last lines of its log."""
     for job in result.failures:
         manifest = job.node.entry.manifest
-        where = f"{job.item.name}/{job.node.id}" if len(result.outputs) > 1 else job.node.id
+        where = job.where(batch=result.batch)
         console.print(f"[bold red]✗ node '{escape(where)}' ({manifest.id} {manifest.version}) "
                       f"failed:[/] {escape(job.error)}")
         if job.log is not None:
@@ -25,8 +24,8 @@ def print_failures(console: Console, result: RunResult) -> None:
             console.print(f"  log: {escape(str(job.log))}" + (" (last lines):" if lines else " (empty)"))
             for line in lines:
                 console.print(f"  | {escape(line)}", highlight=False)
-        skipped = [j.node.id for j in result.jobs if j.status == "skipped" and j.item == job.item
-                   and j.error == f"'{job.node.id}' failed"]
+        skipped = [j.node.id for j in result.jobs
+                   if j.item == job.item and j.skipped_because == job.node.id]
         if skipped:
             console.print(f"  skipped because it failed: {', '.join(skipped)}")
 
@@ -44,28 +43,24 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
                       "again: finished nodes are reused from the cache.")
     console.print(f"Results in {escape(str(result.out_dir))}/")
     for name, path in result.combined.items():
-        console.print(f"  {name:<12} {escape(_rel(path, result.out_dir))} (all images)")
-    if len(result.outputs) == 1:
+        console.print(f"  {name:<12} {escape(path_within(path, result.out_dir))} (all images)")
+    if not result.batch:
         for name, files in next(iter(result.outputs.values())).items():
-            shown = ", ".join(_rel(f, result.out_dir) for f in files)
+            shown = ", ".join(path_within(f, result.out_dir) for f in files)
             console.print(f"  {name:<12} {escape(shown)}")
     else:
         done = sum(1 for outputs in result.outputs.values() if outputs)
-        console.print(f"  per image    {done} folders <image>/")
-    console.print(f"  {'run record':<12} {escape(_rel(result.record_path, result.out_dir))}")
+        console.print(f"  per image    {_count(done, 'folder')} <image>/")
+    console.print(f"  {'run record':<12} {escape(path_within(result.record_path, result.out_dir))}")
 
 
 def print_explanations(console: Console, result: RunResult) -> None:
     """Why each node ran or was reused (``--explain``)."""
     for job in result.jobs:
-        where = f"{job.item.name}/{job.node.id}" if len(result.outputs) > 1 else job.node.id
+        where = job.where(batch=result.batch)
         reason = job.reason or job.error or job.status
         console.print(f"  {escape(where)}: {escape(reason)}", highlight=False)
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

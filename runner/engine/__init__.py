@@ -3,8 +3,8 @@
 from lamella.runner.engine._engine import Engine, EventSink, log_tail
 from lamella.runner.engine._items import RunItem, batch_items, single_item
 from lamella.runner.engine._jobs import Job
-from lamella.runner.engine._publish import OutputFolder, atomic_copy, atomic_write_text
-from lamella.runner.engine._record import RECORD_FILE, build_record
+from lamella.runner.engine._publish import OutputFolder
+from lamella.runner.engine._record import RECORD_FILE, build_record, record_text
 
 __all__ = [
     "RECORD_FILE",
@@ -13,10 +13,9 @@ __all__ = [
     "Job",
     "OutputFolder",
     "RunItem",
-    "atomic_copy",
-    "atomic_write_text",
     "batch_items",
     "build_record",
     "log_tail",
+    "record_text",
     "single_item",
 ]

@@ -8,16 +8,21 @@ independent branches and other items go on.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from lamella.core.cache_keys import changed_components, file_digest, node_key
+from lamella.core.catalog import sdk_digest
 from lamella.core.events import EventKind, RunEvent
 from lamella.core.graph import WorkflowGraph
-from lamella.core.sdk import LOG_FILE, OUTPUTS_DIR, prepare_task_folder, read_outputs_file
+from lamella.core.sdk import (
+    LOG_FILE,
+    OUTPUTS_DIR,
+    TaskResources,
+    prepare_task_folder,
+    read_outputs_file,
+)
 from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
 from lamella.runner.cache import CacheStore
 from lamella.runner.engine._items import RunItem
@@ -28,13 +33,6 @@ __all__ = ["Engine", "EventSink", "log_tail"]
 
 EventSink = Callable[[RunEvent], None]
 _POLL_S = 0.5
-
-
-@dataclass
-class _Published:
-    """Result files copied to the output folder: item -> output name -> paths."""
-
-    files: dict[str, dict[str, list[Path]]]
 
 
 class Engine:
@@ -49,7 +47,8 @@ class Engine:
         self.jobs = [Job(item, graph.nodes[n], order[n]) for item in items for n in graph.order]
         self._by_id = {job.id: job for job in self.jobs}
         self._digest_memo: dict[Path, str] = {}
-        self.published = _Published({item.name: {} for item in items})
+        # Result files copied to the output folder: item -> output name -> paths.
+        self.published: dict[str, dict[str, list[Path]]] = {item.name: {} for item in items}
         self._run_dir: Path | None = None
 
     # ----- main loop --------------------------------------------------------------------
@@ -70,15 +69,18 @@ class Engine:
                     self._handle(update)
         finally:
             self.backend.close()
-            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self.store.release_run_dir(self.run_id)
             self._order_published()
+            for job in self.jobs:
+                if not job.done:  # the run was interrupted around it
+                    job.status = "interrupted"
         return self.jobs
 
     def _order_published(self) -> None:
         # Outputs are published as nodes finish; list them in the workflow's declared order.
         declared = list(self.graph.outputs)
-        for item, files in self.published.files.items():
-            self.published.files[item] = {n: files[n] for n in declared if n in files}
+        for item, files in self.published.items():
+            self.published[item] = {n: files[n] for n in declared if n in files}
 
     def _start_ready_jobs(self) -> None:
         for job in self.jobs:  # already in (item, topological) priority order
@@ -94,13 +96,14 @@ class Engine:
     def _skip_unreachable(self) -> None:
         for job in self.jobs:
             if not job.done and not self._upstream_ok(job):
-                job.status, job.error = "skipped", "an upstream node did not finish"
-                self._emit("node_skipped", job, message=job.error)
+                job.status = "skipped"
+                self._emit("node_skipped", job, message="skipped: an upstream node did not finish")
 
     def _upstream_ok(self, job: Job) -> bool:
-        return all(self._upstream(job, n).ok for n in self.graph.upstream(job.node.id))
+        return all(self._job_for(job, n).ok for n in self.graph.upstream(job.node.id))
 
-    def _upstream(self, job: Job, node_id: str) -> Job:
+    def _job_for(self, job: Job, node_id: str) -> Job:
+        """The job of ``node_id`` for the same item as ``job``."""
         return self._by_id[f"{job.item.name}/{node_id}"]
 
     # ----- cache ------------------------------------------------------------------------
@@ -112,13 +115,14 @@ class Engine:
                 path = job.item.inputs[wire.port]
                 job.input_files[port], job.input_digests[port] = [path], [self._digest(path)]
             else:
-                source = self._upstream(job, wire.node or "")
+                source = self._job_for(job, wire.node or "")
                 job.input_files[port] = source.outputs[wire.port]
                 job.input_digests[port] = source.output_digests[wire.port]
         entry = job.node.entry
         job.key, job.components = node_key(
             module_id=entry.manifest.id, version=entry.manifest.version,
-            module_digest=entry.digest, params=job.node.params, inputs=job.input_digests)
+            module_digest=entry.digest, params=job.node.params, inputs=job.input_digests,
+            sdk_digest=sdk_digest())
 
     def _digest(self, path: Path) -> str:
         if path not in self._digest_memo:
@@ -152,8 +156,11 @@ class Engine:
         assert self._run_dir is not None
         job.reason = self._why_run(job)
         job.task_dir = self._run_dir / job.item.name / job.node.id
-        prepare_task_folder(job.task_dir, node=job.node.id, manifest=job.node.entry.manifest,
-                            inputs=job.input_files, params=job.node.params)
+        manifest = job.node.entry.manifest
+        granted = TaskResources(threads=self.backend.capabilities.threads_per_slot,
+                                memory_gb=manifest.resources.memory_gb)
+        prepare_task_folder(job.task_dir, node=job.node.id, manifest=manifest,
+                            inputs=job.input_files, params=job.node.params, resources=granted)
         job.log = job.task_dir / LOG_FILE
         job.log.touch()
         job.status, job.started = "running", time.time()
@@ -185,7 +192,7 @@ class Engine:
             "key": job.key, "components": job.components, "outputs": written,
             "output_digests": digests, "run_id": self.run_id, "node": job.node.id,
             "workflow": self.graph.workflow.name, "created": job.finished,
-        })
+        }, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
         job.log = entry.log
         self.store.remember_components(self._history_id(job), job.components)
@@ -201,9 +208,9 @@ class Engine:
         self._emit("node_failed", job, message=error,
                    detail={"exit_status": exit_status, "log": str(job.log), "log_tail": log_tail(job.log)})
         for node_id in sorted(self.graph.downstream(job.node.id), key=self.graph.order.index):
-            dependant = self._upstream(job, node_id)
+            dependant = self._job_for(job, node_id)
             if not dependant.done:
-                dependant.status, dependant.error = "skipped", f"'{job.node.id}' failed"
+                dependant.status, dependant.skipped_because = "skipped", job.node.id
                 self._emit("node_skipped", dependant, message=f"skipped because '{job.node.id}' failed")
 
     # ----- outputs and events -----------------------------------------------------------
@@ -213,7 +220,7 @@ class Engine:
         for name, wire in self.graph.outputs.items():
             if wire.node == job.node.id:
                 files = self.out.publish(job.item.name, name, job.outputs[wire.port])
-                self.published.files[job.item.name][name] = files
+                self.published[job.item.name][name] = files
 
     def _emit(self, kind: EventKind, job: Job, **fields) -> None:  # type: ignore[no-untyped-def]
         manifest = job.node.entry.manifest

@@ -64,6 +64,9 @@ def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[st
             path = workflow.resolve_path(spec.default)
         else:
             raise LamellaError(f"workflow input '{name}' has no file; pass --input {name}=PATH")
+        if path.is_dir():
+            raise InputFileError(f"input '{name}': {path} is a folder; give one file, or run on "
+                                 f"every image in it with --batch '{path}/*.tif'")
         if not path.is_file():
             raise InputFileError(f"input '{name}': {path}: file not found (check the path)")
         bound[name] = path
@@ -71,9 +74,14 @@ def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[st
 
 
 def _unique_names(stems: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Stems made unique with a ``-2``, ``-3``... suffix that no other file already uses."""
+    used: set[str] = set()
     names = []
     for stem in stems:
-        seen[stem] = seen.get(stem, 0) + 1
-        names.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+        name, number = stem, 1
+        while name in used or (name != stem and name in stems):
+            number += 1
+            name = f"{stem}-{number}"
+        used.add(name)
+        names.append(name)
     return names

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lamella.core.graph import ResolvedNode
 from lamella.runner.engine._items import RunItem
 
 __all__ = ["DONE", "Job", "JobStatus"]
 
-JobStatus = str  # waiting | running | cached | finished | failed | skipped
-DONE = frozenset({"cached", "finished", "failed", "skipped"})
+JobStatus = Literal["waiting", "running", "cached", "finished", "failed", "skipped", "interrupted"]
+DONE = frozenset({"cached", "finished", "failed", "skipped", "interrupted"})
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     error: str = ""
+    skipped_because: str = ""
     exit_status: int | None = None
     log: Path | None = None
     task_dir: Path | None = None
@@ -41,6 +42,10 @@ class Job:
     def id(self) -> str:
         """``item/node``: unique within a run."""
         return f"{self.item.name}/{self.node.id}"
+
+    def where(self, *, batch: bool) -> str:
+        """How messages name the job: ``node``, or ``item/node`` in a batch."""
+        return self.id if batch else self.node.id
 
     @property
     def ok(self) -> bool:

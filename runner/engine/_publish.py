@@ -8,58 +8,17 @@ output, ``OUT/<output>.csv`` combining all items with an ``image`` column.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-__all__ = ["OutputFolder", "atomic_copy", "atomic_write_text", "file_suffix"]
+from lamella.runner._files import atomic_copy
+
+__all__ = ["OutputFolder", "file_suffix"]
 
 
 def file_suffix(path: Path) -> str:
     """Full suffix of a result file: '.ome.tif' for OME-TIFFs, else the last suffix."""
     name = path.name.lower()
     return ".ome.tif" if name.endswith(".ome.tif") else path.suffix
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _temporary_beside(target: Path) -> tuple[int, str]:
-    """A temporary file next to ``target``, with the permissions a plain open() would give."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are meant to be shared
-    return handle, tmp
-
-
-def atomic_copy(source: Path, target: Path) -> Path:
-    """Copy ``source`` to ``target`` through a temporary file in the target's folder."""
-    handle, tmp = _temporary_beside(target)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def atomic_write_text(target: Path, text: str) -> Path:
-    """Write text to ``target`` through a temporary file in the same folder."""
-    handle, tmp = _temporary_beside(target)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 class OutputFolder:

@@ -12,9 +12,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from lamella.runner._files import path_within
 from lamella.runner.engine._jobs import Job
 
-__all__ = ["RECORD_FILE", "build_record"]
+__all__ = ["RECORD_FILE", "build_record", "record_text"]
 
 RECORD_FILE = "run-record.json"
 
@@ -62,7 +63,8 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "duration_s": round(job.duration, 3) if job.duration is not None else None,
         "exit_status": job.exit_status,
         "error": job.error or None,
-        "log": _relative(job.log, out_dir) if job.log else None,
+        "skipped_because": job.skipped_because or None,
+        "log": path_within(job.log, out_dir) if job.log else None,
         "gpu_ids": [],
     }
 
@@ -73,13 +75,6 @@ def _files(paths: dict[str, list[Path]], digests: dict[str, list[str]]) -> dict[
                for p, d in zip(files, digests.get(port, [""] * len(files)), strict=False)]
         for port, files in paths.items()
     }
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def _host() -> dict[str, Any]:
@@ -100,6 +95,6 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
 
 
-def dumps(record: dict[str, Any]) -> str:
+def record_text(record: dict[str, Any]) -> str:
     """The record as indented JSON text."""
     return json.dumps(record, indent=2, default=str)

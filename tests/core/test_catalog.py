@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lamella.core.catalog import Catalog, builtin_modules_dir, folder_digest
-from lamella.core.errors import ModuleNotFound
+from lamella.core.errors import LamellaError, ModuleNotFound
 
 
 def make_module(folder: Path, version: str = "1.0.0", module_id: str = "me/tool") -> Path:
@@ -82,3 +82,9 @@ def test_digest_changes_with_code_not_tests(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     assert folder_digest(copy) == folder_digest(folder)
+
+
+def test_missing_modules_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LamellaError) as info:
+        Catalog.discover([tmp_path / "modulez"])
+    assert str(info.value) == f"--modules {tmp_path}/modulez: no such folder"

@@ -70,6 +70,8 @@ def test_python_tag_refused() -> None:
     ("- a\n- b\n", "wf.yaml: a workflow is a YAML mapping with 'lamella', 'name' and 'nodes' keys"),
     ("lamella: 1\nname: [x\n", "wf.yaml line 3: not valid YAML (expected ',' or ']', but got "
      "'<stream end>')"),
+    ("lamella: 1\nname: x\nnodes:\n  gen: {module: a/b@1}\n  gen: {module: a/c@1}\n",
+     "wf.yaml line 5: 'gen' appears twice; give each key once"),
 ])
 def test_unreadable_workflows(text: str, message: str) -> None:
     with pytest.raises(WorkflowFileError) as info:

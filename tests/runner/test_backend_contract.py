@@ -93,8 +93,8 @@ def test_progress_is_forwarded(make_backend, runs: Runs) -> None:
 
 
 @pytest.mark.parametrize(("mode", "error", "exit_status"), [
-    ("raise", "ValueError: bad pixel at (3, 4)", None),
-    ("fail", "parameter 'mode': asked to fail", None),
+    ("raise", "ValueError: bad pixel at (3, 4)", 1),   # the container entry's statuses
+    ("fail", "parameter 'mode': asked to fail", 2),
     ("exit", "module process exited with exit status 3", 3),
     ("segfault", "module process killed by SIGSEGV (segmentation fault)", -11),
 ])

@@ -108,7 +108,7 @@ def test_modules_list_and_show(workdir: Path) -> None:
     assert ["test/add", "1.0.0", "Preprocessing", "Add", "--modules"] in rows
     shown = lamella("modules", "show", "test/add@1", "--modules", "mods", cwd=workdir)
     assert shown.stdout.splitlines()[0] == "Add (test/add 1.0.0, Preprocessing)"
-    assert "  amount         int       default 1; min -100, max 100" in shown.stdout
+    assert "  amount         int       default 1; between -100 and 100" in shown.stdout
 
 
 def test_cache_ls_and_clear(workdir: Path, isolated_cache: Path) -> None:

@@ -191,16 +191,68 @@ def test_input_errors(make_analysis, image_file: Path, tmp_path: Path) -> None:
     assert str(info.value) == "workflow input 'image' has no file; pass --input image=PATH"
 
 
-def test_abandoned_scratch_of_a_killed_run_is_removed(make_analysis, image_file: Path,
-                                                      tmp_path: Path, isolated_cache: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    leftover = isolated_cache / "tmp" / "20260101-000000-dead00"
-    (leftover / "item" / "node" / "outputs").mkdir(parents=True)
-    (leftover / "pid").write_text(dead)
+def test_abandoned_scratch_is_removed_but_a_live_runs_is_kept(make_analysis, image_file: Path,
+                                                               tmp_path: Path,
+                                                               isolated_cache: Path) -> None:
+    abandoned = isolated_cache / "tmp" / "20260101-000000-dead00"
+    (abandoned / "item" / "node" / "outputs").mkdir(parents=True)
+    (abandoned / "lock").write_text("otherhost 1\n")  # nobody holds its lock any more
+    live = isolated_cache / "tmp" / "20260101-000000-live00"
+    live.mkdir()
+    holder = subprocess.Popen(  # another process holding a run's lock, as a live run does
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+         str(live / "lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        make_analysis(CHAIN).run(out=tmp_path / "out")
+        assert not abandoned.exists() and live.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert sorted(os.listdir(isolated_cache / "tmp")) == ["20260101-000000-live00"]
+
+
+def test_damaged_cache_entry_is_replaced(make_analysis, image_file: Path, tmp_path: Path,
+                                         isolated_cache: Path) -> None:
     make_analysis(CHAIN).run(out=tmp_path / "out")
-    assert not leftover.exists()
-    assert os.listdir(isolated_cache / "tmp") == []
+    stored = next((isolated_cache / "store").rglob("table.csv"))
+    stored.unlink()
+    result = make_analysis(CHAIN).run(out=tmp_path / "out")
+    assert {j.node.id: j.status for j in result.jobs} == {"add": "cached", "stats": "finished"}
+    assert result.table("table")["mean"].tolist() == [15.0]
+
+
+def test_no_cache_refreshes_the_stored_result(make_analysis, image_file: Path, tmp_path: Path,
+                                              isolated_cache: Path) -> None:
+    make_analysis(CHAIN).run(out=tmp_path / "out")
+    stored = next((isolated_cache / "store").rglob("table.csv"))
+    stored.write_text("mean,pixel_nm\n999,CORRUPT\n")
+    result = make_analysis(CHAIN).run(out=tmp_path / "out", use_cache=False)
+    assert result.table("table")["mean"].tolist() == [15.0]
+    assert next((isolated_cache / "store").rglob("table.csv")).read_text().startswith("mean,pixel_nm\n15.0")
+
+
+def test_earlier_results_in_the_same_folder_are_removed(make_analysis, image_file: Path,
+                                                        tmp_path: Path) -> None:
+    make_analysis(CHAIN).run(out=tmp_path / "out")
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    renamed = CHAIN.replace("outputs: {table: stats.table, image: add.image}",
+                            "outputs: {summary: stats.table}")
+    make_analysis(renamed, name="renamed.yaml").run(out=tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "logs", "notes.txt", "run-record.json", "summary.csv"]
+
+
+def test_batch_names_never_collide(make_analysis, tmp_path: Path) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("a-2.tif", "a.tif", "a.tiff"):
+        write_image(folder / name, Image(np.full((4, 4), 1, np.uint16), "YX"))
+    result = make_analysis(CHAIN).run(batch=str(folder / "*"), out=tmp_path / "out")
+    assert result.ok and len(result.outputs) == 3
+    assert sorted(result.outputs) == ["a", "a-2", "a-3"]
 
 
 def test_api_from_a_script_without_main_guard(fixture_modules: Path, image_file: Path,

@@ -1,0 +1,70 @@
+"""Files written so that no reader ever sees half of one.
+
+Each file goes to a hidden temporary name in its destination folder and is renamed into
+place: a rename within one folder is atomic, so a killed run leaves either the old file or
+the new one, never a partial one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_copy", "atomic_write_json", "atomic_write_text", "path_within"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A temporary file next to ``target``, with the permissions a plain open() would give."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are meant to be shared
+    return handle, tmp
+
+
+def atomic_copy(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` through a temporary file in the target's folder."""
+    handle, tmp = _temporary_beside(target)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(target: Path, text: str) -> Path:
+    """Write text to ``target`` through a temporary file in the same folder."""
+    handle, tmp = _temporary_beside(target)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_json(target: Path, value: Any) -> Path:
+    """Write ``value`` as indented JSON, atomically."""
+    return atomic_write_text(target, json.dumps(value, indent=2, default=str))
+
+
+def path_within(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it lies inside it, else as it is."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,58 @@
+"""The benchmark driver runs end to end on tiny images and reports every figure.
+
+No timing is asserted: the figures of a --quick run on a shared machine mean nothing. What
+must hold is that every benchmark ran and put numbers in the report.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = {  # benchmark -> figures with a target, as they appear in the summary table
+    "overhead": ["runner / plain wall time"],
+    "warm": ["warm / cold, CLI", "warm / cold, API in-process"],
+    "batch": ["speed-up, jobs 2 vs jobs 1"],
+    "memory": ["peak RSS sum over process tree, --jobs 1",
+               "peak RSS sum over process tree, --jobs 2"],
+}
+NUMBER = re.compile(r"^\d+(\.\d+)?( ?(%|x|s|GB))?( \(.*\))?$")
+
+
+def summary_rows(report: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(benchmark, figure) -> (measured, result) from the report's summary table."""
+    summary = report.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in summary.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in TARGETS:
+            rows[(cells[0], cells[1])] = (cells[2], cells[4])
+    return rows
+
+
+@pytest.mark.slow
+def test_quick_run_reports_every_benchmark(tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    committed = REPO / "benchmarks" / "RESULTS.md"
+    before = committed.read_bytes() if committed.exists() else None
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run_all.py"), "--quick",
+         "--results", str(results), "--work", str(tmp_path / "work")],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = results.read_text()
+    rows = summary_rows(report)
+    for benchmark, figures in TARGETS.items():
+        assert f"python benchmarks/run_all.py --only {benchmark}" in report
+        for figure in figures:
+            measured, result = rows[(benchmark, figure)]
+            assert NUMBER.match(measured), (benchmark, figure, measured)
+            assert result in ("pass", "FAIL")
+    assert "| images in combined sizes.csv (jobs 1 / jobs 2) | 4 / 4 |" in report
+    assert "| sizes.csv and summary.csv identical | yes |" in report
+    assert (committed.read_bytes() if committed.exists() else None) == before  # left alone
