@@ -33,9 +33,11 @@ EXIT_CRASHED = 1
 _PROGRESS_INTERVAL_S = 0.2
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
     """Serve tasks until the pipe closes."""
     _die_with_parent()
+    if parent_pid is not None and os.getppid() != parent_pid:
+        return  # the runner died before the request above could take effect
     faulthandler.enable()  # a segfault writes the Python stack to the node's log
     while True:
         try:
@@ -134,5 +136,5 @@ class _ProgressReporter:
 
 
 if __name__ == "__main__":
-    # Started by the local backend: ``python -m lamella.runner.backends._worker FD``.
-    worker_main(Connection(int(sys.argv[1])))
+    # Started by the local backend: ``python -m lamella.runner.backends._worker FD PARENT_PID``.
+    worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))

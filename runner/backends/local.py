@@ -83,7 +83,8 @@ class LocalBackend(Backend):
         parent, child = multiprocessing.Pipe(duplex=True)
         env = {**os.environ, **{name: str(self.threads) for name in _THREAD_VARIABLES}}
         process = subprocess.Popen(
-            [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno())],
+            [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno()),
+             str(os.getpid())],
             pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
         return _Worker(process, parent)
