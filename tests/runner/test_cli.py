@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,61 @@ def test_cache_ls_and_clear(workdir: Path, isolated_cache: Path) -> None:
     cleared = lamella("cache", "clear", cwd=workdir)
     assert cleared.stdout.startswith("Removed 2 entries (")
     assert lamella("cache", "ls", cwd=workdir).stdout.startswith("0 entries, ")
+
+
+SLOW = """\
+lamella: 1
+name: slow
+nodes:
+  gen: {module: test/gen@1}
+  a: {module: test/add@1, params: {sleep: 30}, in: {image: gen.image}}
+  b: {module: test/add@1, params: {sleep: 30, amount: 2}, in: {image: gen.image}}
+outputs: {a: a.image, b: b.image}
+"""
+
+
+def start_slow_run(workdir: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """Start a run with two 30 s nodes; return it once both run, with its worker pids."""
+    import psutil
+
+    (workdir / "slow.yaml").write_text(SLOW)
+    run = subprocess.Popen([LAMELLA, "run", "slow.yaml", "--modules", "mods", "-o", "out",
+                            "--json-events"], cwd=workdir, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    assert run.stdout is not None
+    started = 0
+    while started < 3:  # gen, then a and b
+        started += json.loads(run.stdout.readline())["kind"] == "node_started"
+    workers = [p.pid for p in psutil.Process(run.pid).children()]
+    assert len(workers) == 2
+    return run, workers
+
+
+def gone(pids: list[int], within_s: float = 10) -> bool:
+    import psutil
+
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)],
+                                 timeout=within_s)
+    return not alive
+
+
+def test_sigterm_stops_cleanly(workdir: Path, isolated_cache: Path) -> None:
+    run, workers = start_slow_run(workdir)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130
+    assert err.splitlines()[-1] == ("error: interrupted; run the same command again to resume "
+                                    "(finished nodes are reused from the cache)")
+    assert gone(workers)
+    assert list((isolated_cache / "tmp").iterdir()) == []
+    record = json.loads((workdir / "out" / "run-record.json").read_text())
+    nodes = record["items"]["slow"]["nodes"]
+    assert record["status"] == "interrupted"
+    assert [nodes[n]["status"] for n in ("gen", "a", "b")] == ["finished", "interrupted", "interrupted"]
+
+
+def test_workers_die_with_a_killed_runner(workdir: Path) -> None:
+    run, workers = start_slow_run(workdir)
+    run.kill()
+    run.communicate(timeout=30)
+    assert gone(workers)
