@@ -1,0 +1,180 @@
+"""Shared pieces of the benchmarks: paths, synthetic images, timed commands, statistics."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from lamella.core.sdk import Calibration, Image, write_image
+from lamella.core.sdk.testing import import_module_file
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO / "benchmarks"
+WORKFLOW = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
+CACHES = "caches"  # under the work folder: private Lamella caches, removed after a run
+PIXEL_NM = 2.5
+# SEM-like particles as in the bundled sample (examples/data/make_samples.py), but 34 px
+# (85 nm) across on average, so an 8192 x 8192 field holds about 20 000 of them.
+SEM_LIKE = {"mean_diameter": 34.0, "size_spread": 0.3, "coverage": 0.3, "agglomeration": 0.45,
+            "blur": 0.6, "noise": 0.08}
+
+
+@dataclass
+class Config:
+    """Where a benchmark works and how big/how often it measures."""
+
+    work: Path
+    quick: bool = False
+    rounds: int = 3
+
+
+@dataclass
+class Row:
+    """One measured figure of a benchmark; ``target``/``passed`` empty for context figures."""
+
+    figure: str
+    measured: str
+    target: str = ""
+    passed: bool | None = None
+
+
+@dataclass
+class Section:
+    """A benchmark's results: figures, what reproduces them, and what dominates."""
+
+    key: str
+    title: str
+    method: str
+    commands: list[str]
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ----- commands ---------------------------------------------------------------------------
+def lamella_command() -> list[str]:
+    """The ``lamella`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("lamella")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "lamella.runner.cli"]
+
+
+def bench_env(cache_dir: Path) -> dict[str, str]:
+    """The environment for runs: a private cache, no extra module folders."""
+    env = {k: v for k, v in os.environ.items() if k != "LAMELLA_MODULE_PATH"}
+    env["LAMELLA_CACHE_DIR"] = str(cache_dir)
+    return env
+
+
+def run_checked(command: list[str], env: dict[str, str] | None = None) -> float:
+    """Run a command to its end; return its wall time in seconds (raise if it failed)."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{shown(command)} failed ({done.returncode}):\n"
+                           f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def shown(command: list[str]) -> str:
+    """A command as one shell line, with paths relative to the repository."""
+    def short(part: str) -> str:
+        text = part.replace(str(REPO) + os.sep, "")
+        return f"'{text}'" if any(c in text for c in "*? ") else text
+    return " ".join(short(p) for p in command)
+
+
+def fresh_dir(path: Path) -> Path:
+    """An empty folder at ``path`` (previous content removed)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+# ----- data -------------------------------------------------------------------------------
+def synthetic_image(folder: Path, size: int, *, seed: int = 1) -> Path:
+    """A seeded SEM-like particle image, size x size, 8-bit OME-TIFF with 2.5 nm pixels.
+
+    Made once per (size, seed) and reused: the generator gives the same bytes every time.
+    """
+    path = folder / f"particles-{size}-seed{seed}.ome.tif"
+    if not path.exists():
+        generate = import_module_file(REPO / "modules" / "synthetic", "generate")
+        image, _, _ = generate.particles(size, size, seed=seed, **SEM_LIKE)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(".partial-" + path.name)
+        write_image(partial, Image(image, "YX", Calibration(PIXEL_NM, PIXEL_NM, "nm")))
+        partial.replace(path)
+    return path
+
+
+# ----- statistics -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Spread:
+    """Median and range of repeated measurements."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def text(self, digits: int = 2, unit: str = "") -> str:
+        """'1.07 (1.05-1.12, n=3)'; a single value without the range."""
+        fmt = f"{{:.{digits}f}}{unit}"
+        if len(self.values) == 1:
+            return fmt.format(self.values[0])
+        low, high = min(self.values), max(self.values)
+        return f"{fmt.format(self.median)} ({fmt.format(low)}–{fmt.format(high)}, n={len(self.values)})"
+
+
+def alternate(rounds: int, *measures: Callable[[], float]) -> list[list[float]]:
+    """Call each of ``measures`` (each returns seconds) once per round; times per measure.
+
+    The order reverses every round (A B, B A, A B ...) so a drift in machine load affects all.
+    """
+    times: list[list[float]] = [[] for _ in measures]
+    for i in range(rounds):
+        order = list(enumerate(measures))
+        for k, measure in order if i % 2 == 0 else reversed(order):
+            times[k].append(measure())
+    return times
+
+
+def ratios(numerators: list[float], denominators: list[float]) -> Spread:
+    """Per-round ratios, so each ratio compares runs made moments apart."""
+    return Spread(tuple(n / d for n, d in zip(numerators, denominators, strict=True)))
+
+
+# ----- machine ----------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    return {
+        "cpu": f"{os.cpu_count()} logical cores ({platform.processor() or platform.machine()})",
+        "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "commit": git_commit(),
+        "load": "load average {:.2f} {:.2f} {:.2f} at start".format(*os.getloadavg()),
+    }
+
+
+def git_commit() -> str:
+    """The checked-out commit, marked '+changes' when tracked files have uncommitted edits."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" +changes" if dirty else "")
