@@ -7,11 +7,10 @@ range; the graph has no cycles; workflow outputs name real node outputs.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from lamella.core._suggest import did_you_mean
 from lamella.core.catalog import Catalog, ModuleEntry
 from lamella.core.errors import ModuleNotFound, Problem, WorkflowValidationError
+from lamella.core.graph._dag import DependencyGraph
 from lamella.core.graph._model import ResolvedNode, WorkflowGraph
 from lamella.core.manifest import param_problems, resolve_params
 from lamella.core.ports import connection_problem
@@ -40,7 +39,7 @@ def build_graph(workflow: Workflow, catalog: Catalog) -> WorkflowGraph:
         for node_id, node in workflow.nodes.items()
     }
     outputs = {name: _wire(text) for name, text in workflow.outputs.items()}
-    return WorkflowGraph(workflow, nodes, graph, list(nx.topological_sort(graph)), outputs)
+    return WorkflowGraph(workflow, nodes, graph, graph.topological_order(), outputs)
 
 
 def _name(workflow: Workflow) -> str:
@@ -131,9 +130,8 @@ def _check_outputs(workflow: Workflow, entries: dict[str, ModuleEntry],
         _source_type(workflow, wire, entries, where, problems)
 
 
-def _dependency_graph(workflow: Workflow) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(workflow.nodes)
+def _dependency_graph(workflow: Workflow) -> DependencyGraph:
+    graph = DependencyGraph(workflow.nodes)
     for node_id, node in workflow.nodes.items():
         for wire in node.wires().values():
             if wire.node is not None and wire.node in workflow.nodes:
@@ -141,11 +139,9 @@ def _dependency_graph(workflow: Workflow) -> nx.DiGraph:
     return graph
 
 
-def _cycle_problems(graph: nx.DiGraph) -> list[Problem]:
+def _cycle_problems(graph: DependencyGraph) -> list[Problem]:
     problems = []
-    for cycle in sorted(nx.simple_cycles(graph), key=lambda c: (len(c), c)):
-        start = cycle.index(min(cycle))  # name each cycle from its alphabetically first node
-        ordered = cycle[start:] + cycle[:start]
-        path = " -> ".join([*ordered, ordered[0]])
+    for cycle in graph.cycles():
+        path = " -> ".join([*cycle, cycle[0]])
         problems.append(Problem("graph", f"cycle {path}; a workflow must not loop back on itself"))
     return problems

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from lamella.core.catalog import ModuleEntry
+from lamella.core.graph._dag import DependencyGraph
 from lamella.core.workflow import WireRef, Workflow
 
 __all__ = ["ResolvedNode", "WorkflowGraph"]
@@ -34,7 +33,7 @@ class WorkflowGraph:
 
     workflow: Workflow
     nodes: dict[str, ResolvedNode]
-    graph: nx.DiGraph
+    graph: DependencyGraph
     order: list[str]
     outputs: dict[str, WireRef]
 
@@ -44,4 +43,4 @@ class WorkflowGraph:
 
     def downstream(self, node_id: str) -> set[str]:
         """Every node that depends on ``node_id``, directly or not."""
-        return set(nx.descendants(self.graph, node_id))
+        return self.graph.descendants(node_id)

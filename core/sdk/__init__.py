@@ -2,23 +2,42 @@
 
 A module's ``main.py`` defines ``run(task)`` and uses :class:`Task` to read inputs and
 parameters and to write outputs; images come as :class:`Image` with their calibration.
+
+Names are imported on first use: the runner only needs the task-folder contract, and a
+command-line run should not pay for numpy and the image readers it never calls.
 """
 
-from lamella.core.sdk._contract import (
-    INPUTS_DIR,
-    LOG_FILE,
-    OUTPUTS_DIR,
-    OUTPUTS_FILE,
-    TASK_FILE,
-    TaskResources,
-    TaskSpec,
-    prepare_task_folder,
-    read_outputs_file,
-)
-from lamella.core.sdk._entry import import_module_file, load_entrypoint, run_task_folder
-from lamella.core.sdk._image import Calibration, Image
-from lamella.core.sdk._imageio import TIFF_SUFFIXES, read_image, write_image
-from lamella.core.sdk._task import Task, as_label_array
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lamella.core.sdk._contract import (
+        INPUTS_DIR,
+        LOG_FILE,
+        OUTPUTS_DIR,
+        OUTPUTS_FILE,
+        TASK_FILE,
+        TaskResources,
+        TaskSpec,
+        prepare_task_folder,
+        read_outputs_file,
+    )
+    from lamella.core.sdk._entry import import_module_file, load_entrypoint, run_task_folder
+    from lamella.core.sdk._image import Calibration, Image
+    from lamella.core.sdk._imageio import TIFF_SUFFIXES, read_image, write_image
+    from lamella.core.sdk._task import Task, as_label_array
+
+_HOME = {
+    "_contract": ["INPUTS_DIR", "LOG_FILE", "OUTPUTS_DIR", "OUTPUTS_FILE", "TASK_FILE",
+                  "TaskResources", "TaskSpec", "prepare_task_folder", "read_outputs_file"],
+    "_entry": ["import_module_file", "load_entrypoint", "run_task_folder"],
+    "_image": ["Calibration", "Image"],
+    "_imageio": ["TIFF_SUFFIXES", "read_image", "write_image"],
+    "_task": ["Task", "as_label_array"],
+}
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
 
 __all__ = [
     "INPUTS_DIR",
@@ -41,3 +60,16 @@ __all__ = [
     "run_task_folder",
     "write_image",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lamella.core.sdk' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"lamella.core.sdk.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

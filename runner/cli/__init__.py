@@ -10,8 +10,6 @@ import signal
 import sys
 from types import FrameType
 
-from rich.markup import escape
-
 from lamella.core.errors import LamellaError, RunFailed
 
 __all__ = ["main"]
@@ -69,6 +67,6 @@ def _exit_status_for(exc: Exception) -> int:
 
 
 def _print_error(message: str) -> None:
-    from lamella.runner.cli._commands import err_console
+    from lamella.runner.cli._console import err_console, escape
 
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)

@@ -5,31 +5,27 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from lamella.core.catalog import Catalog
 from lamella.core.errors import LamellaError, RunFailed
 from lamella.core.events import RunEvent
 from lamella.runner import Analysis
 from lamella.runner.cache import CacheStore, default_cache_dir
+from lamella.runner.cli._console import err_console, escape, out_console
 from lamella.runner.cli._display import JsonEvents, PlainLines, ProgressBars, Silent
 from lamella.runner.cli._report import print_explanations, print_failures, print_summary
 
-__all__ = ["COMMANDS", "err_console", "out_console"]
+if TYPE_CHECKING:
+    from rich.console import Console
 
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
+__all__ = ["COMMANDS"]
 
 def run(args: argparse.Namespace) -> None:
     """Run a workflow on its inputs (or on a batch of files) with the local backend."""
     analysis = Analysis.load(args.workflow, modules=args.modules)
     graph = analysis.validate()
     sink = _sink(args, graph.order)
-    report = err_console if args.json_events else out_console
     started = time.monotonic()
     try:
         result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch, out=args.out,
@@ -38,13 +34,19 @@ def run(args: argparse.Namespace) -> None:
     finally:
         sink.close()
     if args.explain:
-        report.print("Why each node ran or was reused:")
-        print_explanations(report, result)
-    print_failures(err_console, result)
+        _report_console(args).print("Why each node ran or was reused:")
+        print_explanations(_report_console(args), result)
+    if not result.ok:
+        print_failures(err_console(), result)
     if not args.quiet or not result.ok:
-        print_summary(report, result, seconds=time.monotonic() - started)
+        print_summary(_report_console(args), result, seconds=time.monotonic() - started)
     if not result.ok:
         raise RunFailed(f"{len(result.failures)} node(s) failed; see above")
+
+
+def _report_console(args: argparse.Namespace) -> Console:
+    """Where the run's report goes: stderr when stdout carries JSON events."""
+    return err_console() if args.json_events else out_console()
 
 
 def _parse_inputs(values: list[str]) -> dict[str, str]:
@@ -62,9 +64,9 @@ def _sink(args: argparse.Namespace, order: list[str]):  # type: ignore[no-untype
         return JsonEvents()
     if args.quiet:
         return Silent()
-    if out_console.is_terminal:
+    if out_console().is_terminal:
         return _LazyBars(order)
-    return PlainLines(out_console)
+    return PlainLines(out_console())
 
 
 class _LazyBars:
@@ -76,7 +78,7 @@ class _LazyBars:
 
     def __call__(self, event: RunEvent) -> None:
         if self.bars is None and event.kind == "run_started":
-            self.bars = ProgressBars(out_console, self.order, int(event.detail["items"]))
+            self.bars = ProgressBars(out_console(), self.order, int(event.detail["items"]))
         if self.bars is not None:
             self.bars(event)
 
@@ -89,36 +91,38 @@ def validate(args: argparse.Namespace) -> None:
     """Check a workflow (modules, ports, types, parameters, cycles) without running it."""
     graph = Analysis.load(args.workflow, modules=args.modules).validate()
     nodes = "1 node" if len(graph.order) == 1 else f"{len(graph.order)} nodes"
-    out_console.print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")
+    out_console().print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")
 
 
 def modules_list(args: argparse.Namespace) -> None:
     """List every module found, and folders whose manifest is broken."""
     catalog = Catalog.discover(args.modules)
+    from rich.table import Table
+
     table = Table("module", "version", "category", "name", "from", box=None, pad_edge=False)
     for entry in sorted(catalog.entries, key=lambda e: (e.manifest.category, e.manifest.id)):
         m = entry.manifest
         table.add_row(m.id, m.version, m.category, m.name, entry.origin)
-    out_console.print(table)
+    out_console().print(table)
     for folder, error in catalog.broken.items():
-        err_console.print(f"[red]broken module folder {escape(str(folder))}:[/] {escape(str(error))}")
+        err_console().print(f"[red]broken module folder {escape(str(folder))}:[/] {escape(str(error))}")
 
 
 def modules_show(args: argparse.Namespace) -> None:
     """Show a module's description, ports and parameters."""
     entry = Catalog.discover(args.modules).resolve(args.module)
     m = entry.manifest
-    out_console.print(f"[bold]{m.name}[/] ({m.id} {m.version}, {m.category})\n{escape(m.description)}")
-    out_console.print(f"folder: {escape(str(entry.folder))}")
+    out_console().print(f"[bold]{m.name}[/] ({m.id} {m.version}, {m.category})\n{escape(m.description)}")
+    out_console().print(f"folder: {escape(str(entry.folder))}")
     for title, ports in (("inputs", m.inputs), ("outputs", m.outputs)):
-        out_console.print(f"\n[bold]{title}[/]")
+        out_console().print(f"\n[bold]{title}[/]")
         for name, port in ports.items():
             optional = " (optional)" if getattr(port, "required", True) is False else ""
-            out_console.print(f"  {name:<14} {port.type:<14}{optional} {escape(port.description)}")
+            out_console().print(f"  {name:<14} {port.type:<14}{optional} {escape(port.description)}")
     if m.parameters:
-        out_console.print("\n[bold]parameters[/]")
+        out_console().print("\n[bold]parameters[/]")
     for name, spec in m.parameters.items():
-        out_console.print(f"  {name:<14} {spec.type:<9} {escape(spec.summary())}\n"
+        out_console().print(f"  {name:<14} {spec.type:<9} {escape(spec.summary())}\n"
                           f"      {escape(spec.description)}")
 
 
@@ -126,6 +130,8 @@ def cache_ls(args: argparse.Namespace) -> None:
     """List cached node results and the space they use."""
     store = CacheStore(args.cache_dir or default_cache_dir())
     entries = store.entries()
+    from rich.table import Table
+
     table = Table("key", "workflow", "node", "module", "created", box=None, pad_edge=False)
     for entry in entries:
         meta = entry.meta
@@ -133,8 +139,8 @@ def cache_ls(args: argparse.Namespace) -> None:
         table.add_row(entry.key[:12], str(meta.get("workflow", "")), str(meta.get("node", "")),
                       f"{meta['components']['module']} {meta['components']['version']}", created)
     if entries:
-        out_console.print(table)
-    out_console.print(f"{len(entries)} entries, {_size(store.size_bytes())} in {escape(str(store.root))}")
+        out_console().print(table)
+    out_console().print(f"{len(entries)} entries, {_size(store.size_bytes())} in {escape(str(store.root))}")
 
 
 def cache_clear(args: argparse.Namespace) -> None:
@@ -142,7 +148,7 @@ def cache_clear(args: argparse.Namespace) -> None:
     store = CacheStore(args.cache_dir or default_cache_dir())
     count = len(store.entries())
     freed = store.clear()
-    out_console.print(f"Removed {count} entries ({_size(freed)}) from {escape(str(store.root))}")
+    out_console().print(f"Removed {count} entries ({_size(freed)}) from {escape(str(store.root))}")
 
 
 def _size(count: int) -> str:

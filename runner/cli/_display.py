@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, TextIO
 
 from lamella.core.events import RunEvent
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 __all__ = ["JsonEvents", "PlainLines", "ProgressBars", "Silent"]
 
@@ -79,6 +80,8 @@ class ProgressBars:
     """In a terminal: one bar per node, counting items (a batch) or module progress."""
 
     def __init__(self, console: Console, node_order: list[str], items: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.items = items
         self.progress = Progress(
             TextColumn("{task.description:<18}"), BarColumn(), TextColumn("{task.fields[state]:<9}"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from lamella.runner import RunResult
 from lamella.runner._files import path_within
+from lamella.runner.cli._console import escape
 from lamella.runner.engine import log_tail
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["print_explanations", "print_failures", "print_summary"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +131,16 @@ def test_truncated_tiff_is_refused(tmp_path: Path) -> None:
         read_image(cut)
     assert str(info.value).endswith("the file is truncated or corrupt, re-export it from the "
                                     "microscope software or Fiji")
+
+
+def test_every_exported_sdk_name_resolves_and_light_imports_stay_light() -> None:
+    import lamella.core.sdk as sdk
+
+    assert set(sdk.__all__) == set(sdk._MODULE_OF)
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None
+    # The runner imports the task-folder contract; that must not drag in numpy.
+    probe = ("import sys; from lamella.core.sdk import prepare_task_folder, OUTPUTS_DIR; "
+             "import lamella.runner.cli; print('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
