@@ -7,7 +7,16 @@ For notebooks::
     sizes = result.table("sizes")
 """
 
-from lamella.runner._results import RunResult
-from lamella.runner.api import Analysis
+from typing import TYPE_CHECKING
 
+from lamella.core._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from lamella.runner._results import RunResult
+    from lamella.runner.api import Analysis
+
+# Imported on first use: a worker process starts from lamella.runner.backends and must not
+# load the engine and API it never calls.
 __all__ = ["Analysis", "RunResult"]
+__getattr__, __dir__ = lazy_attributes(__name__, {"api": ["Analysis"], "_results": ["RunResult"]},
+                                       globals())

@@ -9,8 +9,9 @@ command-line run should not pay for numpy and the image readers it never calls.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lamella.core._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lamella.core.sdk._contract import (
@@ -37,7 +38,6 @@ _HOME = {
     "_imageio": ["TIFF_SUFFIXES", "read_image", "write_image"],
     "_task": ["Task", "as_label_array"],
 }
-_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
 
 __all__ = [
     "INPUTS_DIR",
@@ -61,15 +61,4 @@ __all__ = [
     "write_image",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lamella.core.sdk' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"lamella.core.sdk.{module}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, globals())
