@@ -18,7 +18,7 @@ import bench_batch
 import bench_memory
 import bench_overhead
 import bench_warm
-from _common import BENCH_DIR, CACHES, Config, git_commit, machine
+from _common import BENCH_DIR, CACHES, Config, compile_bytecode, git_commit, machine
 from _report import write_report
 
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
     rounds = args.rounds or (1 if args.quick else 3)
     config = Config(work=args.work.resolve(), quick=args.quick, rounds=rounds)
     about = machine()
+    compile_bytecode()
     sections = []
     for name in args.only or list(BENCHMARKS):
         print(f"benchmark {name} ...", flush=True)

@@ -35,27 +35,32 @@ def manifest_from_dict(data: Any, *, source: str = "module.json") -> Manifest:
         raise ManifestError(source, pydantic_problems(exc)) from None
 
 
-def pydantic_problems(exc: pydantic.ValidationError) -> list[Problem]:
-    """Turn pydantic's errors into located one-line problems."""
-    return [_problem(error) for error in exc.errors(include_url=False)]
+def pydantic_problems(exc: pydantic.ValidationError, *, schema: str = "module") -> list[Problem]:
+    """Turn pydantic's errors into located one-line problems.
+
+    ``schema`` names the file format (``module`` or ``workflow``) that unknown fields are
+    checked against, so the hint points at the right schema file.
+    """
+    return [_problem(error, schema) for error in exc.errors(include_url=False)]
 
 
-def _problem(error: Any) -> Problem:
+def _problem(error: Any, schema: str) -> Problem:
     location = [str(p) for p in error["loc"] if p != "[key]"]
     # The parameter union adds the type tag to the location ('parameters.level.float.min');
     # it repeats the parameter's 'type' field, so drop it.
     if len(location) >= 3 and location[0] == "parameters" and location[2] in _PARAM_TAGS:
         del location[2]
-    return Problem(".".join(location), _message(error))
+    return Problem(".".join(location), _message(error, schema))
 
 
 _PARAM_TAGS = {"int", "float", "bool", "string", "enum", "quantity"}
 
 
-def _message(error: Any) -> str:
+def _message(error: Any, schema: str) -> str:
     kind, message = error["type"], error["msg"]
     if kind == "extra_forbidden":
-        return "unknown field (remove it, or check its spelling against the manifest schema)"
+        return (f"unknown field (remove it, or check its spelling against the {schema} schema, "
+                f"core/schema/{schema}.schema.json)")
     if kind == "missing":
         return "required field is missing"
     if kind == "too_short" and error["loc"] == ("outputs",):

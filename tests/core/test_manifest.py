@@ -61,7 +61,7 @@ CASES = [
     ("outputs", {}, "outputs: a module writes at least one output; declare it under 'outputs'"),
     ("name", None, "name: required field is missing"),
     ("colour", "blue", "colour: unknown field (remove it, or check its spelling against the "
-     "manifest schema)"),
+     "module schema, core/schema/module.schema.json)"),
     ("parameters.level.min", 2, "parameters.level: default must be at least 2, got 0.5"),
     ("parameters.level.max", -1, "parameters.level: min (0) is larger than max (-1)"),
     ("parameters.method.default", "li", "parameters.method: default 'li' is not one of 'otsu', 'manual'"),

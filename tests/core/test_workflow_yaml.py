@@ -89,7 +89,8 @@ def test_unreadable_workflows(text: str, message: str) -> None:
      "nodes.a.in.image: 'load image' is not a connection; write 'node.port' (e.g. 'load.image') or "
      "'$inputs.name' (e.g. '$inputs.image')"),
     ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, parms: {}}\n",
-     "nodes.a.parms: unknown field (remove it, or check its spelling against the manifest schema)"),
+     "nodes.a.parms: unknown field (remove it, or check its spelling against the workflow schema, "
+     "core/schema/workflow.schema.json)"),
     ("lamella: 1\nname: x\nnodes: {}\n", "nodes: Dictionary should have at least 1 item after "
      "validation, not 0"),
 ])
