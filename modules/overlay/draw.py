@@ -22,6 +22,7 @@ __all__ = ["Number", "png_bytes", "write_png", "write_svg"]
 
 Number = tuple[float, float, str]  # x, y (pixel coordinates of the centre), text
 _PNG_LEVEL = 3  # zlib level: near the best size for micrographs at a fraction of level 9's time
+_BASE64_PIECE = 3 * 1024 * 1024  # a multiple of 3 bytes, so pieces encode without padding
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -53,18 +54,20 @@ def write_png(path: Path, rgb: np.ndarray, *, numbers: list[Number], font_px: in
 def write_svg(path: Path, png: bytes, width: int, height: int, *, numbers: list[Number],
               font_px: int, bar: ScaleBar | None) -> Path:
     """Write an SVG the size of the image: the PNG embedded, numbers and scale bar as vectors."""
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-        f'<image x="0" y="0" width="{width}" height="{height}" style="image-rendering:pixelated" '
-        f'xlink:href="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>',
-    ]
-    if numbers:
-        parts.append(_svg_numbers(numbers, font_px))
-    if bar is not None:
-        parts.append(_svg_bar(bar))
-    parts.append("</svg>\n")
-    path.write_text("\n".join(parts), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as svg:
+        svg.write(f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+                  f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">\n')
+        svg.write(f'<image x="0" y="0" width="{width}" height="{height}" '
+                  'style="image-rendering:pixelated" xlink:href="data:image/png;base64,')
+        # Encoded piece by piece: a large overlay's PNG is tens of MB, its base64 a third more.
+        for start in range(0, len(png), _BASE64_PIECE):
+            svg.write(base64.b64encode(png[start:start + _BASE64_PIECE]).decode("ascii"))
+        svg.write('"/>\n')
+        if numbers:
+            svg.write(_svg_numbers(numbers, font_px) + "\n")
+        if bar is not None:
+            svg.write(_svg_bar(bar) + "\n")
+        svg.write("</svg>\n")
     return path
 
 

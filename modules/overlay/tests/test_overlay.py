@@ -144,3 +144,31 @@ def test_round_scale_lengths() -> None:
     assert (bar.value, bar.unit, bar.pixels, bar.text) == (2.0, "um", 1000.0, "2 µm")
     bar = scalebar.scale_bar(Calibration(0.5, 0.5, "um"), 100, 100)
     assert (bar.value, bar.unit, bar.text) == (10.0, "um", "10 µm")
+
+
+@pytest.mark.parametrize("block_values", [7, 64, 10_000_000])
+def test_outlines_in_row_blocks_equal_the_whole_image_result(monkeypatch: pytest.MonkeyPatch,
+                                                             block_values: int) -> None:
+    # Tiny blocks (one row at a time) must give exactly what one whole-image pass gives.
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 6, size=(37, 29)).astype(np.int32)
+    labels[10:25, 5:20] = 9  # one large object spanning many blocks
+    monkeypatch.setattr(compose, "_BLOCK_VALUES", block_values)
+    expected = find_boundaries(labels, connectivity=1, mode="inner", background=0)
+    assert np.array_equal(compose.outlines(labels), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32])
+def test_stretch_by_table_or_blocks_equals_direct_arithmetic(monkeypatch: pytest.MonkeyPatch,
+                                                             dtype: type) -> None:
+    info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else None
+    low, high = (info.min, info.max) if info and info.bits <= 16 else (-3000, 3000)
+    data = np.random.default_rng(5).integers(low, high, size=(41, 23), endpoint=True).astype(dtype)
+    monkeypatch.setattr(compose, "_BLOCK_VALUES", 50)  # several blocks for the float path
+    p_low, p_high = np.percentile(data, compose.STRETCH_PERCENTILES)
+    direct = (data.astype(np.float32) - np.float32(p_low)) * np.float32(255.0 / (p_high - p_low))
+    expected = np.clip(np.rint(direct), 0, 255).astype(np.uint8)
+    stretched = compose.stretch_to_uint8(data)
+    assert stretched.dtype == np.uint8
+    assert np.array_equal(stretched, expected)
+    assert stretched.min() == 0 and stretched.max() == 255
