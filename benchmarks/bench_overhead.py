@@ -127,7 +127,7 @@ def _notes(plain: list[float], runner: list[float], runner_j1: list[float],
     for label, wall, name in (("default jobs", runner, "runner"), ("--jobs 1", runner_j1, "runner-j1")):
         extra = median(wall) - median(plain)
         before = median([w - e for w, e in zip(wall, engine[name], strict=True)])
-        notes.append(f"{label}: the runner takes {extra:.2f} s longer than the plain script; before "
+        notes.append(f"{label}: the runner's wall time minus the plain script's is {extra:+.2f} s; before "
                      f"its engine starts it spends {before:.2f} s (interpreter start, "
                      "imports, module catalog, validation: wall time minus the run record's "
                      "duration).")
