@@ -155,6 +155,7 @@ def _from_imagej(tif: tifffile.TiffFile) -> Calibration | None:
     if not meta or "unit" not in meta:
         return None
     unit = canonical_unit(_unescape(str(meta["unit"])))
+    # ImageJ writes a unit only for a calibrated image, so 1 pixel per unit is a real size here.
     sizes = _resolution_sizes(tif)
     if unit is None or unit == "px" or sizes is None:
         return None
@@ -169,8 +170,8 @@ def _from_resolution_tags(tif: tifffile.TiffFile) -> Calibration | None:
     unit_value = int(unit_tag.value) if unit_tag is not None else 2  # TIFF default: inch
     unit = {2: "inch", 3: "cm"}.get(unit_value)
     sizes = _resolution_sizes(tif)
-    if unit is None or sizes is None:
-        return None
+    if unit is None or sizes is None or sizes == (1.0, 1.0):
+        return None  # 1 pixel per inch or cm: the writer's "no resolution" default
     mm_per_unit = 25.4 if unit == "inch" else 10.0
     sizes = (sizes[0] * mm_per_unit, sizes[1] * mm_per_unit)  # millimetres per pixel
     if _is_print_dpi(25.4 / sizes[0]):
@@ -194,8 +195,6 @@ def _resolution_sizes(tif: tifffile.TiffFile) -> tuple[float, float] | None:
         if numerator <= 0 or denominator <= 0:
             return None
         values.append(denominator / numerator)
-    if values[0] == 1.0 and values[1] == 1.0:
-        return None  # 1 pixel per unit: the writer's "no resolution" default
     return values[0], values[1]
 
 

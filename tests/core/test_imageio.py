@@ -131,6 +131,21 @@ def test_imagej_escaped_micro_sign(tmp_path: Path) -> None:
     assert cal(read_image(path)) == (0.5, 0.5, "um", "ImageJ")
 
 
+@pytest.mark.parametrize(("unit", "expected"), [("micron", "um"), ("nm", "nm")])
+def test_imagej_one_unit_per_pixel_is_a_calibration(tmp_path: Path, unit: str,
+                                                    expected: str) -> None:
+    path = tmp_path / "fiji.tif"
+    tifffile.imwrite(path, np.zeros((5, 6), np.uint8), imagej=True, resolution=(1.0, 1.0),
+                     metadata={"unit": unit})
+    assert cal(read_image(path)) == (1.0, 1.0, expected, "ImageJ")
+
+
+def test_one_pixel_per_inch_is_no_calibration(tmp_path: Path) -> None:
+    path = tmp_path / "default.tif"
+    tifffile.imwrite(path, np.zeros((5, 6), np.uint8), resolution=(1.0, 1.0), resolutionunit="INCH")
+    assert read_image(path).calibration is None
+
+
 def test_centimetre_resolution_tags(tmp_path: Path) -> None:
     path = tmp_path / "res.tif"
     tifffile.imwrite(path, np.zeros((5, 6), np.uint8), resolution=(1 / 6.5e-5, 1 / 6.5e-5),
