@@ -5,63 +5,26 @@ that union is the convex hull of the square corners, and only the corners of eac
 leftmost and rightmost pixel can be hull vertices. Feret diameters of the object are the
 extreme caliper widths of that hull (the ImageJ convention: one pixel has a maximum Feret
 diameter of sqrt(2) and a minimum of 1). Coordinates here are in pixels, x to the right,
-y down, the origin at the top-left corner of the first pixel.
+y down, the origin at the top-left corner of the first pixel. The hull itself comes from
+:mod:`lamella.core.sdk.shapes`, shared with the modules that filter objects by shape.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import ConvexHull
+
+from lamella.core.sdk.shapes import mask_outline_hull
 
 __all__ = [
     "caliper_widths",
     "expected_pixel_outline_feret",
     "feret_diameters",
     "mask_feret",
-    "outline_corners",
-    "outline_hull",
-    "polygon_area",
 ]
 
 # Blocks of hull edges/vertices compared at once: bounds memory for huge hulls
 # (a block holds _BLOCK x h distances) while keeping small hulls to one numpy pass.
 _BLOCK = 512
-
-
-def outline_corners(rows: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Corners of the extreme pixels of each row, the only candidates for hull vertices.
-
-    Parameters
-    ----------
-    rows, left, right
-        For each pixel row the object occupies: its y index and the x indices of its
-        leftmost and rightmost pixel (1-D integer arrays of equal length).
-
-    Returns
-    -------
-    ndarray, shape (4 * len(rows), 2)
-        Corner points (x, y): the outer corners of the row's first and last pixel square.
-    """
-    rows, left, right = (np.asarray(a, dtype=np.float64) for a in (rows, left, right))
-    xs = np.concatenate([left, left, right + 1, right + 1])
-    ys = np.concatenate([rows, rows + 1, rows, rows + 1])
-    return np.column_stack([xs, ys])
-
-
-def outline_hull(corners: np.ndarray) -> np.ndarray:
-    """Vertices of the convex hull of ``corners``, counter-clockwise (y down: clockwise on screen).
-
-    Corners of pixel squares are never all collinear, so the hull is always a polygon.
-    """
-    hull = ConvexHull(corners)
-    return corners[hull.vertices]
-
-
-def polygon_area(vertices: np.ndarray) -> float:
-    """Area enclosed by a simple polygon given by its ordered ``vertices`` (shoelace formula)."""
-    x, y = vertices[:, 0], vertices[:, 1]
-    nx, ny = _next(vertices).T
-    return 0.5 * abs(float(np.dot(x, ny) - np.dot(y, nx)))
 
 
 def feret_diameters(hull: np.ndarray) -> tuple[float, float]:
@@ -109,11 +72,7 @@ def _next(vertices: np.ndarray) -> np.ndarray:
 
 def mask_feret(mask: np.ndarray) -> tuple[float, float]:
     """Pixel-outline Feret diameters (max, min) of the True pixels of a 2-D boolean mask."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    sub = mask[rows]
-    left = sub.argmax(axis=1)
-    right = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)
-    return feret_diameters(outline_hull(outline_corners(rows, left, right)))
+    return feret_diameters(mask_outline_hull(mask))
 
 
 def expected_pixel_outline_feret(semi_a: float, semi_b: float, angle: float, *,

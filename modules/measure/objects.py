@@ -14,9 +14,11 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import relabel_sequential
 
+from lamella.core.sdk import shapes
+
 from . import feret
 
-__all__ = ["COLUMNS", "crofton_perimeter", "measure_objects"]
+__all__ = ["COLUMNS", "measure_objects"]
 
 # Columns in pixel units, in table order (mean_intensity is added when an image is given).
 COLUMNS = ("label", "area", "ecd", "perimeter", "feret_max", "feret_min", "aspect_ratio",
@@ -40,17 +42,6 @@ class _Sums:
     intensity: float = 0.0
     transitions: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
     runs: list[np.ndarray] = field(default_factory=list)
-
-
-def crofton_perimeter(transitions: np.ndarray) -> float:
-    """Boundary length from in/out changes along lines in 4 directions (Cauchy-Crofton).
-
-    ``transitions`` counts neighbouring pixel pairs with one pixel in and one out, along
-    rows, columns, and the two diagonals. Length = (pi/8) (T0 + T90 + (T45 + T135)/sqrt 2):
-    lines in each direction are 1 (or 1/sqrt 2 for diagonals) apart, each crossing counts once.
-    """
-    t0, t90, t45, t135 = (float(t) for t in transitions)
-    return np.pi / 8 * (t0 + t90 + (t45 + t135) / np.sqrt(2))
 
 
 def measure_objects(labels: np.ndarray, *, image: np.ndarray | None = None,
@@ -125,25 +116,13 @@ def _accumulate(labels: np.ndarray, box: tuple[slice, slice], value: int,
                 image: np.ndarray | None, slab_pixels: int) -> _Sums:
     sums = _Sums()
     for top, count, slab in _slabs(labels, box, value, slab_pixels):
-        sums.transitions += _transitions(slab, count)
+        sums.transitions += shapes.crossings(slab, count)
         ys, xs = np.nonzero(slab[1:count + 1, 1:-1])
         if image is not None:
             y_first, x_first = box[0].start + top, box[1].start
             sums.intensity += float(image[ys + y_first, xs + x_first].sum(dtype=np.float64))
         _add_moments(sums, ys + top, xs)
     return sums
-
-
-def _transitions(slab: np.ndarray, n_rows: int) -> np.ndarray:
-    """In/out changes: along the slab's own rows, and between each pair of consecutive rows."""
-    own = slab[1:n_rows + 1]
-    upper, lower = slab[:-1], slab[1:]
-    return np.array([
-        np.count_nonzero(own[:, :-1] != own[:, 1:]),
-        np.count_nonzero(upper != lower),
-        np.count_nonzero(upper[:, 1:] != lower[:, :-1]),
-        np.count_nonzero(upper[:, :-1] != lower[:, 1:]),
-    ], dtype=np.int64)
 
 
 def _add_moments(sums: _Sums, ys: np.ndarray, xs: np.ndarray) -> None:
@@ -165,12 +144,11 @@ def _add_moments(sums: _Sums, ys: np.ndarray, xs: np.ndarray) -> None:
 def _describe(sums: _Sums, box: tuple[slice, slice]) -> list[float]:
     n = sums.n
     runs = np.concatenate(sums.runs)
-    hull = feret.outline_hull(feret.outline_corners(runs[:, 0], runs[:, 1], runs[:, 2]))
+    hull = shapes.convex_hull(shapes.outline_corners(runs[:, 0], runs[:, 1], runs[:, 2]))
     feret_max, feret_min = feret.feret_diameters(hull)
-    perimeter = crofton_perimeter(sums.transitions)
+    perimeter = shapes.crofton_perimeter(sums.transitions)
     row = [float(n), np.sqrt(4 * n / np.pi), perimeter, feret_max, feret_min,
-           _aspect_ratio(sums), min(1.0, 4 * np.pi * n / perimeter**2),
-           n / feret.polygon_area(hull),
+           _aspect_ratio(sums), shapes.circularity(n, perimeter), shapes.solidity(n, hull),
            box[1].start + sums.sx / n + 0.5, box[0].start + sums.sy / n + 0.5]
     return [*row, sums.intensity / n]
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+import tifffile
 
+from lamella.core.catalog import builtin_modules_dir
 from lamella.core.errors import ModuleError
 from lamella.core.sdk import Calibration, Image, write_image
-from lamella.core.sdk.testing import import_module_file, run_module
+from lamella.core.sdk.shapes import mask_circularity, mask_solidity
+from lamella.core.sdk.testing import run_module
 
 MODULE_DIR = Path(__file__).resolve().parents[1]
+MEASURE_DIR = builtin_modules_dir() / "measure"
+PARTICLES_TRUTH = Path(__file__).resolve().parents[3] / "examples" / "data" / "particles-truth.tif"
 NM2 = Calibration(2.0, 2.0, "nm")
 
 
@@ -63,9 +69,18 @@ def test_c_shape_has_low_solidity(tmp_path: Path) -> None:
     labels[5:25, 35:55] = 2  # a full square
     out = run(tmp_path, labels, min_solidity=0.8, relabel=False)
     assert ids(out.data) == [2]
-    shape = import_module_file(MODULE_DIR, "shape")
-    assert shape.solidity(labels == 1) == pytest.approx(270 / 400)
-    assert shape.solidity(labels == 2) == 1.0
+    assert mask_solidity(labels == 1) == pytest.approx(270 / 400)
+    assert mask_solidity(labels == 2) == 1.0
+
+
+def test_solidity_is_taken_on_the_pixel_outline_hull(tmp_path: Path) -> None:
+    # A radius-2 disk of 13 pixels: its outline hull is an octagon of 17 px^2 (the 5 x 5
+    # square less four corner triangles of 2 px^2), so solidity is 13/17 = 0.76, not 1.
+    labels = disk((9, 9), (4, 4), 2).astype(np.uint8)
+    assert labels.sum() == 13
+    assert mask_solidity(labels == 1) == pytest.approx(13 / 17, abs=1e-12)
+    assert ids(run(tmp_path, labels, min_solidity=0.77).data) == []
+    assert ids(run(tmp_path / "kept", labels, min_solidity=0.76).data) == [1]
 
 
 def test_thin_lines_have_low_circularity(tmp_path: Path) -> None:
@@ -74,8 +89,7 @@ def test_thin_lines_have_low_circularity(tmp_path: Path) -> None:
     labels[8:10, 5:35] = 2                         # 2 px wide line
     labels[disk(labels.shape, (25, 20), 8)] = 3    # disk
     labels[16:34, 45:63] = 4                       # square
-    shape = import_module_file(MODULE_DIR, "shape")
-    values = [round(shape.circularity(labels == i), 2) for i in (1, 2, 3, 4)]
+    values = [round(mask_circularity(labels == i), 2) for i in (1, 2, 3, 4)]
     assert values == [0.11, 0.21, 0.91, 0.9]
     out = run(tmp_path, labels, min_circularity=0.6, relabel=False)
     assert ids(out.data) == [3, 4]
@@ -116,3 +130,30 @@ def test_stack_is_refused(tmp_path: Path) -> None:
         run(tmp_path, np.zeros((2, 8, 8), np.uint16), axes="ZYX")
     assert str(info.value) == ("input 'labels' has axes 'ZYX' (shape (2, 8, 8)); filter-objects "
                                "works on one 2-D label image (YX)")
+
+
+@pytest.fixture(scope="module")
+def particles_measured(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The bundled particles' exact labels, and the measure module's table of them."""
+    folder = tmp_path_factory.mktemp("particles")
+    path = write_image(folder / "labels.ome.tif",
+                       Image(tifffile.imread(PARTICLES_TRUTH), "YX", NM2))
+    result = run_module(MEASURE_DIR, folder / "measure", inputs={"labels": path})
+    return path, pd.read_csv(result.path("table"))
+
+
+@pytest.mark.parametrize(("column", "limit"), [
+    ("solidity", 0.9), ("solidity", 0.93), ("solidity", "median"),
+    ("circularity", 0.95), ("circularity", 1.0), ("circularity", "median"),
+])
+def test_shape_limits_keep_what_measure_reports_at_or_above_them(
+        particles_measured, tmp_path: Path, column: str, limit: float | str) -> None:
+    path, table = particles_measured
+    # "median": a limit equal to one object's measured value, which must be kept; 1.0: the
+    # objects whose circularity is capped at 1
+    limit = float(np.sort(table[column])[len(table) // 2]) if limit == "median" else limit
+    out = run_module(MODULE_DIR, tmp_path, inputs={"labels": path},
+                     params={f"min_{column}": limit, "relabel": False}).image("labels")
+    expected = table.loc[table[column] >= limit, "label"].tolist()
+    assert 0.05 * len(table) < len(expected) < 0.95 * len(table)  # the limit splits the sample
+    assert ids(out.data) == expected

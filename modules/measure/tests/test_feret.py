@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import ndimage
+from scipy.spatial import ConvexHull
 
+from lamella.core.sdk.shapes import convex_hull, polygon_area
 from lamella.core.sdk.testing import import_module_file
 
 MODULE_DIR = Path(__file__).resolve().parents[1]
@@ -45,7 +47,7 @@ def test_calipers_on_a_right_triangle():
     # legs 4 and 3: diameter = hypotenuse 5, minimum width = altitude onto it = 12/5
     triangle = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]])
     assert feret.feret_diameters(triangle) == pytest.approx((5.0, 2.4), abs=1e-12)
-    assert feret.polygon_area(triangle) == pytest.approx(6.0, abs=1e-12)
+    assert polygon_area(triangle) == pytest.approx(6.0, abs=1e-12)
 
 
 # The outline of a shape S digitised by pixel-centre inclusion lies between S eroded and S
@@ -121,8 +123,22 @@ def test_only_row_extremes_are_needed_for_the_hull():
     ys, xs = np.nonzero(blob)
     all_corners = np.concatenate([np.column_stack([xs + dx, ys + dy])
                                   for dx in (0, 1) for dy in (0, 1)]).astype(float)
-    full = feret.outline_hull(all_corners)
+    full = convex_hull(all_corners)
     assert feret.feret_diameters(full) == pytest.approx(feret.mask_feret(blob), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_hull_matches_qhull_on_random_integer_points(seed):
+    # many repeats and collinear points: coordinates drawn from a small range
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, 12, (300, 2))
+    hull = convex_hull(points)
+    reference = ConvexHull(points)
+    assert sorted(map(tuple, hull.tolist())) == sorted(map(tuple, points[reference.vertices].tolist()))
+    assert polygon_area(hull) == pytest.approx(reference.volume, abs=1e-9)
+    edges = np.roll(hull, -1, axis=0) - hull
+    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    assert (turns > 0).all()  # counter-clockwise, no collinear vertex
 
 
 def test_huge_hull_is_handled_in_blocks():
