@@ -8,6 +8,7 @@ level deep.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -23,8 +24,8 @@ from lamella.core.errors import LamellaError, ManifestError, ModuleNotFound
 from lamella.core.manifest import Manifest, load_manifest
 from lamella.core.workflow import ModuleRef, parse_module_ref
 
-__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "folder_digest",
-           "sdk_digest"]
+__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "entrypoint_problem",
+           "folder_digest", "sdk_digest"]
 
 MANIFEST_FILE = "module.json"
 _DIGEST_SKIP = {"tests", "__pycache__", ".pytest_cache", ".git"}
@@ -72,6 +73,37 @@ class ModuleEntry:
         """Content hash of the module's code and manifest."""
         return folder_digest(self.folder)
 
+    @cached_property
+    def entrypoint_problem(self) -> str | None:
+        """Why the manifest's ``entrypoint`` cannot be called, found without running the code."""
+        return entrypoint_problem(self.folder, self.manifest.entrypoint)
+
+
+def entrypoint_problem(folder: Path, entrypoint: str) -> str | None:
+    """Check that ``file:function`` names a file in ``folder`` defining that function.
+
+    The file is parsed, not imported, so validation never runs module code (or needs its
+    dependencies installed).
+    """
+    file_stem, function_name = entrypoint.split(":", 1)
+    path = folder / f"{file_stem}.py"
+    where = f"entrypoint '{entrypoint}' in {folder / MANIFEST_FILE}"
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except FileNotFoundError:
+        return f"{where}: {path.name} is not in the module folder"
+    except (OSError, SyntaxError, ValueError) as exc:
+        return f"{where}: {path.name} cannot be read as Python ({exc})"
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    defined |= {target.id for node in tree.body if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name)}
+    defined |= {(alias.asname or alias.name) for node in tree.body
+                if isinstance(node, ast.ImportFrom) for alias in node.names}
+    if function_name not in defined:
+        hint = did_you_mean(function_name, defined)
+        return f"{where}: {path.name} defines no function '{function_name}'{hint}"
+    return None
+
 
 @dataclass
 class Catalog:
@@ -79,6 +111,7 @@ class Catalog:
 
     entries: list[ModuleEntry] = field(default_factory=list)
     broken: dict[Path, ManifestError] = field(default_factory=dict)
+    shadowed: dict[Path, ModuleEntry] = field(default_factory=dict)
 
     @classmethod
     def discover(cls, extra_dirs: Iterable[Path] = (), *, env: Mapping[str, str] | None = None,
@@ -95,7 +128,11 @@ class Catalog:
             roots.append((builtin_modules_dir(), "built-in"))
         catalog = cls()
         for root, origin in roots:
-            for folder in _module_folders(root):
+            folders = _module_folders(root)
+            if not folders and origin == "--modules":
+                raise LamellaError(f"--modules {root}: no module folders in it (a module folder "
+                                   f"holds {MANIFEST_FILE}; see docs/modules.md)")
+            for folder in folders:
                 catalog._add(folder, origin)
         return catalog
 
@@ -105,8 +142,11 @@ class Catalog:
         except ManifestError as exc:
             self.broken[folder] = exc
             return
-        if self.get(manifest.id, manifest.version) is None:  # earlier folders shadow later ones
+        earlier = self.get(manifest.id, manifest.version)
+        if earlier is None:
             self.entries.append(ModuleEntry(manifest, folder.resolve(), origin))
+        else:  # earlier folders shadow later ones; listings say so
+            self.shadowed[folder.resolve()] = earlier
 
     def get(self, module_id: str, version: str) -> ModuleEntry | None:
         """The entry with exactly this id and version, if any."""
@@ -149,11 +189,16 @@ class Catalog:
                 "found (add folders with --modules or LAMELLA_MODULE_PATH)")
 
     def _broken_with_id(self, module_id: str) -> ManifestError | None:
+        """The error of a broken folder holding ``module_id``.
+
+        A manifest that is not even JSON has no readable id; its folder name stands in for
+        the id's last part (``owner/name`` lives in a folder called ``name``).
+        """
         for folder, error in self.broken.items():
             try:
                 raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                continue
+                raw = {"id": module_id} if folder.name == module_id.rsplit("/", 1)[-1] else None
             if isinstance(raw, dict) and raw.get("id") == module_id:
                 return error
         return None

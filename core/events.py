@@ -19,6 +19,7 @@ EventKind = Literal[
     "node_failed",
     "node_skipped",
     "run_finished",
+    "error",  # the command stopped outside a node: bad input, internal error, interruption
 ]
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 

@@ -58,6 +58,9 @@ def _resolve_modules(workflow: Workflow, catalog: Catalog,
             entries[node_id] = catalog.resolve(node.module_ref)
         except ModuleNotFound as exc:
             problems.append(Problem(f"node '{node_id}'", str(exc)))
+            continue
+        if entries[node_id].entrypoint_problem:
+            problems.append(Problem(f"node '{node_id}'", str(entries[node_id].entrypoint_problem)))
     return entries
 
 

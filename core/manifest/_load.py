@@ -70,4 +70,22 @@ def _message(error: Any, schema: str) -> str:
         return f"'{tag}' is not a parameter type (use one of: {', '.join(sorted(_PARAM_TAGS))})"
     if kind == "union_tag_not_found":
         return "parameter has no 'type' (use one of: " + ", ".join(sorted(_PARAM_TAGS)) + ")"
+    if kind == "too_short" and error["loc"] == ("nodes",):
+        return "a workflow needs at least one node, e.g. load: {module: lamella/load-image@1}"
+    if kind in ("dict_type", "model_type"):
+        return _mapping_message(error)
+    if kind in ("enum", "literal_error"):
+        return f"{error.get('input')!r} is not allowed; " + message.replace("Input should be", "use")
+    if message.startswith("Input should be"):
+        wanted = message.replace("Input should be", "must be", 1).replace("a valid string", "text")
+        return f"{wanted}, got {error.get('input')!r}"
     return message.removeprefix("Value error, ")
+
+
+def _mapping_message(error: Any) -> str:
+    got = error.get("input")
+    got_text = "nothing" if got is None else repr(got)
+    if len(error["loc"]) == 2 and error["loc"][0] == "nodes":
+        return (f"a node is a mapping with a 'module' (and its 'params' and 'in'), got {got_text}; "
+                "e.g. segment: {module: lamella/threshold@1, in: {image: load.image}}")
+    return f"must be a mapping of names to values (name: value), got {got_text}"

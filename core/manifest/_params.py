@@ -5,6 +5,7 @@ Each spec can check a value a workflow gives it and say, in one line, what is wr
 
 from __future__ import annotations
 
+import math
 import re
 from abc import abstractmethod
 from typing import Annotated, Any, Literal
@@ -130,6 +131,8 @@ class FloatParam(_NumberParam):
     def _check_value(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"must be a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
         return self._range_problem(float(value))
 
 
@@ -140,7 +143,11 @@ class BoolParam(_ParamBase):
     default: bool | None = Field(default=None, description="Value used when a workflow omits it.")
 
     def _check_value(self, value: Any) -> str | None:
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str) and value.lower() in ("yes", "no", "on", "off"):
+            return f"must be true or false, got '{value}' (write true or false)"
+        return f"must be true or false, got {value!r}"
 
 
 class StringParam(_ParamBase):
@@ -207,6 +214,8 @@ class QuantityParam(_ParamBase):
             quantity = parse_quantity(value, power=1 if self.dimension == "length" else 2)
         except ValueError as exc:
             return str(exc)
+        if not math.isfinite(quantity.value):
+            return f"must be a finite {self.dimension}, got '{value}'"
         return f"must not be negative, got '{value}'" if quantity.value < 0 else None
 
 

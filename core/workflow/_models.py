@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from lamella.core.manifest import Name, PortTypeName
 from lamella.core.workflow._refs import (
@@ -53,6 +53,10 @@ class Node(BaseModel):
     )
     note: str = Field(default="", description="Free text shown with the node.")
 
+    # A key left empty in YAML ('params:' with nothing under it) reads as null; it means none.
+    _empty_params_are_none = field_validator("params", "inputs", mode="before")(
+        lambda value: {} if value is None else value)
+
     @property
     def module_ref(self) -> ModuleRef:
         """The parsed module reference."""
@@ -82,6 +86,9 @@ class Workflow(BaseModel):
         default_factory=dict, description="Editor positions of nodes; ignored by the runner."
     )
     _source: Path | None = PrivateAttr(default=None)
+
+    _empty_sections_are_none = field_validator("inputs", "outputs", "layout", mode="before")(
+        lambda value: {} if value is None else value)
 
     def __eq__(self, other: object) -> bool:
         # Two workflows are the same document whatever file they were read from.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,13 @@ def load_workflow(path: str | Path) -> Workflow:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkflowFileError(f"{path}: workflow file not found (check the path)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowFileError(f"{path}: cannot read workflow file ({exc})") from None
+    except IsADirectoryError:
+        raise WorkflowFileError(f"{path}: is a folder; give the workflow's .yaml file") from None
+    except UnicodeDecodeError:
+        raise WorkflowFileError(f"{path}: not a text file; a workflow is a YAML text file "
+                                "(UTF-8), e.g. one from examples/workflows/") from None
+    except OSError as exc:
+        raise WorkflowFileError(f"{path}: cannot read workflow file ({exc.strerror})") from None
     return parse_workflow(text, source=path)
 
 
@@ -65,7 +71,12 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """Safe loader that refuses a key given twice (YAML would keep only the last)."""
+    """Safe loader that refuses a key given twice (YAML would keep only the last).
+
+    Only ``true`` and ``false`` are booleans (as in YAML 1.2): YAML 1.1 also reads bare
+    ``on``, ``off``, ``yes`` and ``no`` as booleans, which would turn a choice such as
+    ``crop_info_bar: off`` into ``false``.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -76,6 +87,15 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
                     None, None, f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:

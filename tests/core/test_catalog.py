@@ -71,6 +71,58 @@ def test_broken_manifest_is_reported_when_referenced(tmp_path: Path) -> None:
                                       "1 problem in module manifest\n  - outputs.out.type: 'jsn'")
 
 
+def test_manifest_that_is_not_json_is_named_by_its_folder(tmp_path: Path) -> None:
+    folder = make_module(tmp_path / "tool")
+    (folder / "module.json").write_text('{"id": "me/tool",\n  version: 1}')
+    catalog = Catalog.discover([tmp_path], builtin=False)
+    with pytest.raises(ModuleNotFound) as info:
+        catalog.resolve("me/tool@1")
+    assert str(info.value).startswith(f"module 'me/tool' has a broken manifest: {folder}/module.json: "
+                                      "1 problem in module manifest\n  - line 2: not valid JSON")
+
+
+def test_same_id_and_version_twice_is_recorded_as_shadowed(tmp_path: Path) -> None:
+    first = make_module(tmp_path / "a" / "tool")
+    second = make_module(tmp_path / "b" / "tool")
+    catalog = Catalog.discover([tmp_path / "a", tmp_path / "b"], builtin=False)
+    assert catalog.resolve("me/tool@1").folder == first.resolve()
+    assert {path: entry.folder for path, entry in catalog.shadowed.items()} == {
+        second.resolve(): first.resolve()}
+
+
+def test_modules_folder_without_modules_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LamellaError) as info:
+        Catalog.discover([tmp_path / "empty"], builtin=False)
+    assert str(info.value) == (f"--modules {tmp_path / 'empty'}: no module folders in it (a module "
+                               "folder holds module.json; see docs/modules.md)")
+
+
+@pytest.mark.parametrize(("code", "problem"), [
+    ("def run(task):\n    pass\n", None),
+    ("from .helpers import run\n", None),
+    ("def runn(task):\n    pass\n", "main.py defines no function 'run' (did you mean 'runn'?)"),
+    ("def run(task:\n", "main.py cannot be read as Python ("),
+    (None, "main.py is not in the module folder"),
+])
+def test_entrypoint_is_checked_without_running_the_code(tmp_path: Path, code: str | None,
+                                                        problem: str | None) -> None:
+    folder = make_module(tmp_path / "tool")
+    (folder / "main.py").unlink()
+    if code is not None:
+        (folder / "main.py").write_text(code)
+    entry = Catalog.discover([tmp_path], builtin=False).resolve("me/tool@1")
+    if problem is None:
+        assert entry.entrypoint_problem is None
+    else:
+        assert str(entry.entrypoint_problem).startswith(
+            f"entrypoint 'main:run' in {folder.resolve()}/module.json: {problem}")
+
+
+def test_builtin_entrypoints_are_sound() -> None:
+    assert [e.manifest.id for e in Catalog.discover(env={}).entries if e.entrypoint_problem] == []
+
+
 def test_digest_changes_with_code_not_tests(tmp_path: Path) -> None:
     folder = make_module(tmp_path / "tool")
     before = folder_digest(folder)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from lamella.core.errors import ManifestError
-from lamella.core.manifest import load_manifest, manifest_from_dict
+from lamella.core.manifest import BoolParam, QuantityParam, load_manifest, manifest_from_dict
 
 VALID = {
     "id": "lamella/threshold",
@@ -74,7 +74,7 @@ CASES = [
      "parameters.level.visible_if names unknown parameter 'methd'"),
     ("parameters.level.description", None, "parameters.level.description: required field is missing"),
     ("resources", {"gpu": "maybe"},
-     "resources.gpu: Input should be 'none', 'optional' or 'required'"),
+     "resources.gpu: 'maybe' is not allowed; use 'none', 'optional' or 'required'"),
     ("entrypoint", "main.run",
      "entrypoint: 'main.run' is not a valid entrypoint. An entrypoint is 'file:function', "
      "e.g. 'main:run'."),
@@ -137,6 +137,7 @@ def test_manifest_round_trips_through_json(tmp_path) -> None:
 @pytest.mark.parametrize(("value", "reason"), [
     (0.5, None), (-1, "must be at least 0, got -1"), ("x", "must be a number, got 'x'"),
     (True, "must be a number, got True"), (None, "must be set (null is not allowed here)"),
+    (float("nan"), "must be a finite number, got nan"), (float("inf"), "must be a finite number, got inf"),
 ])
 def test_float_parameter_check(value: object, reason: str | None) -> None:
     assert manifest_from_dict(VALID).parameters["level"].check(value) == reason
@@ -145,3 +146,18 @@ def test_float_parameter_check(value: object, reason: str | None) -> None:
 def test_enum_parameter_check_suggests() -> None:
     spec = manifest_from_dict(VALID).parameters["method"]
     assert spec.check("otsuu") == "'otsuu' is not one of 'otsu', 'manual' (did you mean 'otsu'?)"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("20 nm", None), (float("nan"), "must be a finite length, got 'nan'"),
+    (float("inf"), "must be a finite length, got 'inf'"),
+])
+def test_quantity_parameter_refuses_non_finite(value: object, reason: str | None) -> None:
+    spec = QuantityParam(type="quantity", dimension="length", description="d")
+    assert spec.check(value) == reason
+
+
+@pytest.mark.parametrize("word", ["yes", "off"])
+def test_bool_parameter_names_yaml_switch_words(word: str) -> None:
+    spec = BoolParam(type="bool", description="d")
+    assert spec.check(word) == f"must be true or false, got '{word}' (write true or false)"

@@ -91,8 +91,14 @@ def test_unreadable_workflows(text: str, message: str) -> None:
     ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, parms: {}}\n",
      "nodes.a.parms: unknown field (remove it, or check its spelling against the workflow schema, "
      "core/schema/workflow.schema.json)"),
-    ("lamella: 1\nname: x\nnodes: {}\n", "nodes: Dictionary should have at least 1 item after "
-     "validation, not 0"),
+    ("lamella: 1\nname: x\nnodes: {}\n",
+     "nodes: a workflow needs at least one node, e.g. load: {module: lamella/load-image@1}"),
+    ("lamella: 1\nname: x\nnodes:\n  a:\n",
+     "nodes.a: a node is a mapping with a 'module' (and its 'params' and 'in'), got nothing; "
+     "e.g. segment: {module: lamella/threshold@1, in: {image: load.image}}"),
+    ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, params: [1, 2]}\n",
+     "nodes.a.params: must be a mapping of names to values (name: value), got [1, 2]"),
+    ("lamella: 1\nname: 5\nnodes:\n  a: {module: a/b@1}\n", "name: must be text, got 5"),
 ])
 def test_schema_problems_located(text: str, problem: str) -> None:
     with pytest.raises(WorkflowError) as info:
@@ -109,3 +115,22 @@ def test_missing_file() -> None:
 def test_save_is_atomic_and_leaves_no_temporary(tmp_path: Path) -> None:
     save_workflow(parse_workflow(GOOD), tmp_path / "wf.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["wf.yaml"]
+
+
+def test_empty_sections_mean_none() -> None:
+    workflow = parse_workflow("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, params: , in: }\n"
+                              "outputs:\n")
+    assert workflow.nodes["a"].params == {} and workflow.nodes["a"].inputs == {}
+    assert workflow.outputs == {}
+
+
+@pytest.mark.parametrize("word", ["off", "on", "yes", "no", "Off", "NO"])
+def test_yaml_1_1_switch_words_stay_text(word: str) -> None:
+    workflow = parse_workflow(f"lamella: 1\nname: x\nnodes:\n  a: {{module: a/b@1, params: {{v: {word}}}}}\n")
+    assert workflow.nodes["a"].params == {"v": word}
+
+
+@pytest.mark.parametrize(("word", "value"), [("true", True), ("False", False), ("TRUE", True)])
+def test_true_and_false_are_booleans(word: str, value: bool) -> None:
+    workflow = parse_workflow(f"lamella: 1\nname: x\nnodes:\n  a: {{module: a/b@1, params: {{v: {word}}}}}\n")
+    assert workflow.nodes["a"].params == {"v": value}
