@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import signal
 import sys
+import traceback
 from types import FrameType
 
 from lamella.core.errors import LamellaError, RunFailed
+from lamella.core.events import RunEvent
 
 __all__ = ["main"]
 
@@ -26,16 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's stop cleans up like Ctrl-C
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    json_events = "--json-events" in args
     try:
         return _dispatch(args)
     except Exception as exc:
         if debug:
-            raise
-        return _exit_status_for(exc)
+            traceback.print_exc()
+        status, message = _exit_status_for(exc), str(exc)
+        if isinstance(exc, RunFailed):
+            return status  # the run's own events already said what failed
     except KeyboardInterrupt:
-        _print_error("interrupted; run the same command again to resume (finished nodes are "
-                     "reused from the cache)")
-        return EXIT_INTERRUPTED
+        message = ("interrupted; run the same command again to resume (finished nodes are "
+                   "reused from the cache)")
+        _print_error(message)
+        status = EXIT_INTERRUPTED
+    if json_events:
+        # A program reading the events learns why the command ended, even before any run.
+        print(RunEvent("error", "", message=message, detail={"exit_status": status}).to_json(),
+              flush=True)
+    return status
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

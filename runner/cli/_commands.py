@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lamella.core.catalog import Catalog
-from lamella.core.errors import LamellaError, RunFailed
+from lamella.core.errors import InputFileError, LamellaError, RunFailed
 from lamella.core.events import RunEvent
 from lamella.runner import Analysis
 from lamella.runner.cache import CacheStore, default_cache_dir
@@ -18,6 +18,8 @@ from lamella.runner.cli._report import print_explanations, print_failures, print
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from lamella.core.workflow import Workflow
 
 __all__ = ["COMMANDS"]
 
@@ -50,11 +52,14 @@ def _report_console(args: argparse.Namespace) -> Console:
 
 
 def _parse_inputs(values: list[str]) -> dict[str, str]:
-    inputs = {}
+    inputs: dict[str, str] = {}
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not name or not path:
             raise LamellaError(f"--input '{value}': write NAME=PATH, e.g. --input image=my.tif")
+        if name in inputs:
+            raise LamellaError(f"--input {name}: given twice ({inputs[name]} and {path}); give "
+                               "each input once, or use --batch for many files")
         inputs[name] = path
     return inputs
 
@@ -90,8 +95,18 @@ class _LazyBars:
 def validate(args: argparse.Namespace) -> None:
     """Check a workflow (modules, ports, types, parameters, cycles) without running it."""
     graph = Analysis.load(args.workflow, modules=args.modules).validate()
+    _check_default_inputs(graph.workflow)
     nodes = "1 node" if len(graph.order) == 1 else f"{len(graph.order)} nodes"
     out_console().print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")
+
+
+def _check_default_inputs(workflow: Workflow) -> None:
+    """A default input file that is missing would fail the first run that relies on it."""
+    for name, spec in workflow.inputs.items():
+        if spec.default is not None and not workflow.resolve_path(spec.default).is_file():
+            raise InputFileError(f"input '{name}': its default {workflow.resolve_path(spec.default)} "
+                                 "is not a file; fix 'default' in the workflow, or remove it and "
+                                 f"pass --input {name}=PATH when running")
 
 
 def modules_list(args: argparse.Namespace) -> None:
@@ -106,6 +121,10 @@ def modules_list(args: argparse.Namespace) -> None:
     out_console().print(table)
     for folder, error in catalog.broken.items():
         err_console().print(f"[red]broken module folder {escape(str(folder))}:[/] {escape(str(error))}")
+    for folder, used in catalog.shadowed.items():
+        m = used.manifest
+        err_console().print(f"[yellow]not used:[/] {escape(str(folder))} ({m.id} {m.version} is "
+                            f"taken from {escape(str(used.folder))}, found first)")
 
 
 def modules_show(args: argparse.Namespace) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamella.core._suggest import did_you_mean
 from lamella.core.errors import InputFileError, LamellaError
 from lamella.core.workflow import Workflow
 
@@ -29,9 +30,15 @@ def single_item(workflow: Workflow, given: Mapping[str, str | Path]) -> RunItem:
 def batch_items(workflow: Workflow, pattern: str, given: Mapping[str, str | Path]) -> list[RunItem]:
     """One item per file matching ``pattern`` (``GLOB`` or ``NAME=GLOB``), for one input."""
     input_name, glob_text = _batch_target(workflow, pattern)
-    matches = sorted(Path(p) for p in glob.glob(glob_text, recursive=True) if Path(p).is_file())
+    if input_name in given:
+        raise LamellaError(f"--batch and --input both give input '{input_name}'; give it once "
+                           "(--batch runs the workflow once per matching file)")
+    found = [Path(p) for p in glob.glob(glob_text, recursive=True)]
+    matches = sorted(p for p in found if p.is_file())
     if not matches:
-        raise InputFileError(f"--batch: no files match '{glob_text}' (check the pattern and quote it)")
+        only_folders = " (only folders match; end the pattern with e.g. /*.tif)" if found else ""
+        raise InputFileError(f"--batch: no files match '{glob_text}'{only_folders} "
+                             "(check the pattern and quote it)")
     names = _unique_names([m.stem.removesuffix(".ome") for m in matches])
     return [RunItem(name, _bind_inputs(workflow, {**given, input_name: match}))
             for name, match in zip(names, matches, strict=True)]
@@ -41,6 +48,10 @@ def _batch_target(workflow: Workflow, pattern: str) -> tuple[str, str]:
     name, sep, glob_text = pattern.partition("=")
     if sep and name in workflow.inputs:
         return name, glob_text
+    if sep and name.isidentifier():  # NAME=GLOB with a NAME the workflow lacks
+        known = ", ".join(workflow.inputs) or "none"
+        raise LamellaError(f"--batch '{pattern}': the workflow has no input '{name}'"
+                           f"{did_you_mean(name, workflow.inputs)} (inputs: {known})")
     if len(workflow.inputs) == 1:
         return next(iter(workflow.inputs)), pattern
     known = ", ".join(workflow.inputs) or "none"
@@ -59,16 +70,17 @@ def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[st
     bound = {}
     for name, spec in workflow.inputs.items():
         if name in given:
-            path = Path(given[name]).expanduser().resolve()
+            path, origin = Path(given[name]).expanduser().resolve(), ""
         elif spec.default is not None:
             path = workflow.resolve_path(spec.default)
+            origin = f" (the workflow's default; pass --input {name}=PATH to use another file)"
         else:
             raise LamellaError(f"workflow input '{name}' has no file; pass --input {name}=PATH")
         if path.is_dir():
             raise InputFileError(f"input '{name}': {path} is a folder; give one file, or run on "
                                  f"every image in it with --batch '{path}/*.tif'")
         if not path.is_file():
-            raise InputFileError(f"input '{name}': {path}: file not found (check the path)")
+            raise InputFileError(f"input '{name}': {path}: file not found{origin or ' (check the path)'}")
         bound[name] = path
     return bound
 

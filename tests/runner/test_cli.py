@@ -83,6 +83,19 @@ def test_failed_node_is_reported_and_exit_code_is_1(workdir: Path) -> None:
     (["run", "chain.yaml", "--jobs", "0"],
      "error: argument -j/--jobs: must be 1 or more, got 0 (see `lamella run --help`)"),
     (["cache"], "error: the following arguments are required: ACTION (see `lamella cache --help`)"),
+    (["run", "chain.yaml", "--modules", "mods", "--input", "image=a.tif", "--input", "image=b.tif"],
+     "error: --input image: given twice (a.tif and b.tif); give each input once, or use --batch "
+     "for many files"),
+    (["run", "chain.yaml", "--modules", "mods", "--batch", "imgae=*.tif"],
+     "error: --batch 'imgae=*.tif': the workflow has no input 'imgae' (did you mean 'image'?) "
+     "(inputs: image)"),
+    (["run", "chain.yaml", "--modules", "mods", "--batch", "*.tif", "--input", "image=x.tif"],
+     "error: --batch and --input both give input 'image'; give it once"),
+    (["run", "chain.yaml", "--modules", "mods", "--batch", "mod*"],
+     "error: --batch: no files match 'mod*' (only folders match; end the pattern with e.g. /*.tif)"),
+    (["validate", "chain.yaml", "--modules", "."],
+     "error: --modules .: no module folders in it (a module folder holds module.json"),
+    (["validate", "."], "error: .: is a folder; give the workflow's .yaml file"),
 ])
 def test_bad_input_is_one_clear_error(workdir: Path, args: list[str], message: str) -> None:
     done = lamella(*args, cwd=workdir)
@@ -93,14 +106,32 @@ def test_bad_input_is_one_clear_error(workdir: Path, args: list[str], message: s
 
 def test_debug_shows_the_traceback(workdir: Path) -> None:
     done = lamella("run", "missing.yaml", "--debug", cwd=workdir)
-    assert done.returncode == 1
+    assert done.returncode == 2  # the same exit status as without --debug
     assert "Traceback (most recent call last)" in done.stderr
     assert "WorkflowFileError: missing.yaml: workflow file not found" in done.stderr
+    assert done.stderr.rstrip().endswith("error: missing.yaml: workflow file not found (check the path)")
+
+
+def test_json_events_report_a_bad_input(workdir: Path) -> None:
+    done = lamella("run", "missing.yaml", "--json-events", cwd=workdir)
+    assert done.returncode == 2
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [{
+        "kind": "error", "message": "missing.yaml: workflow file not found (check the path)",
+        "detail": {"exit_status": 2}, "time": json.loads(done.stdout)["time"]}]
 
 
 def test_validate(workdir: Path) -> None:
     done = lamella("validate", "chain.yaml", "--modules", "mods", cwd=workdir)
     assert (done.returncode, done.stdout) == (0, "chain.yaml: valid (2 nodes: add -> stats)\n")
+
+
+def test_validate_reports_a_missing_default_input(workdir: Path) -> None:
+    (workdir / "gone.yaml").write_text(CHAIN.replace("default: input.ome.tif", "default: gone.tif"))
+    done = lamella("validate", "gone.yaml", "--modules", "mods", cwd=workdir)
+    assert done.returncode == 2
+    assert done.stderr == (f"error: input 'image': its default {workdir / 'gone.tif'} is not a file; "
+                           "fix 'default' in the workflow, or remove it and pass --input "
+                           "image=PATH when running\n")
 
 
 def test_modules_list_and_show(workdir: Path) -> None:
