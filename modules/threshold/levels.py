@@ -101,8 +101,11 @@ def sauvola_foreground(image: np.ndarray, *, window_size: int, k: float,
 
     Sauvola's rule ``t = m * (1 + k * (s / R - 1))`` (m, s: mean and standard deviation in the
     window; R: half the image's grey range) is written for dark objects on a light
-    background. For bright objects the grey scale is flipped first, so ``k`` means the same
-    either way: larger ``k`` keeps only objects with stronger local contrast.
+    background, with grey values counted from black. Here they are counted from the image's
+    darkest pixel, so adding a constant to the image (a detector offset, a 16-bit camera's
+    pedestal) does not change the result. For bright objects the grey scale is flipped
+    within its range first, so ``k`` means the same either way: larger ``k`` keeps only
+    objects with stronger local contrast.
 
     Parameters
     ----------
@@ -124,9 +127,11 @@ def sauvola_foreground(image: np.ndarray, *, window_size: int, k: float,
     for start in range(0, image.shape[0], _STRIP_ROWS):
         stop = min(start + _STRIP_ROWS, image.shape[0])
         top, bottom = max(start - margin, 0), min(stop + margin, image.shape[0])
-        strip = image[top:bottom].astype(np.float32)
+        # m in Sauvola's rule is a grey level, not a contrast: counted from the image's
+        # darkest value, an offset added to every pixel leaves the level where it was.
+        strip = image[top:bottom].astype(np.float32) - np.float32(lo)
         if not dark_objects:
-            strip = np.float32(hi + lo) - strip
+            strip = np.float32(hi - lo) - strip
         # R passed explicitly: scikit-image's default takes it from the dtype range, which
         # for float images is 0..1 whatever the data hold.
         level = filters.threshold_sauvola(strip, window_size=window_size, k=k, r=0.5 * (hi - lo))

@@ -136,13 +136,45 @@ def test_sauvola_follows_a_gradient_that_defeats_a_global_level(tmp_path: Path) 
     lit = (20 + 1.2 * xx + 40 * truth).astype(np.uint8)  # background 20 -> 172 left to right
     otsu = mask_of(run(tmp_path, lit, method="otsu"))
     assert (otsu != truth).sum() > 3000
-    sauvola = run(tmp_path / "s", lit, method="sauvola", window_size=25, k=0.2)
+    sauvola = run(tmp_path / "s", lit, method="sauvola", window_size=19, k=0.2)
     assert np.array_equal(mask_of(sauvola), truth)
-    # Sauvola depends on absolute grey values; bright objects are found on the image flipped
-    # within its range (max + min - value), so that flip with invert finds the same mask.
+    # Bright objects are found on the image flipped within its range (max + min - value), so
+    # that flip with invert finds the same mask.
     flipped = (int(lit.max()) + int(lit.min()) - lit).astype(np.uint8)
-    dark = run(tmp_path / "d", flipped, method="sauvola", window_size=25, k=0.2, invert=True)
+    dark = run(tmp_path / "d", flipped, method="sauvola", window_size=19, k=0.2, invert=True)
     assert np.array_equal(mask_of(dark), truth)
+
+
+def sixteen_bit_discs(offset: int, *, dark_objects: bool, noise: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Discs of radius 12 (wider than a 15 px window) with contrast 100, on a pedestal."""
+    yy, xx = np.indices((128, 160))
+    truth = np.zeros(yy.shape, bool)
+    for cy in range(24, 128, 40):
+        for cx in range(24, 160, 40):
+            truth |= (yy - cy) ** 2 + (xx - cx) ** 2 <= 12**2
+    bright = ~truth if dark_objects else truth
+    grain = np.random.default_rng(1).integers(0, noise + 1, truth.shape)
+    return (offset + 100 * bright + grain).astype(np.uint16), truth
+
+
+@pytest.mark.parametrize("offset", [0, 1000])
+@pytest.mark.parametrize("dark_objects", [False, True])
+def test_sauvola_ignores_a_grey_offset(tmp_path: Path, offset: int, dark_objects: bool) -> None:
+    # Sauvola's rule scales grey levels; counted from black, a pedestal of 1000 (a 16-bit
+    # camera's offset) would make flat object interiors look like background (3168 of the
+    # 5292 object pixels were found). Counted from the darkest pixel, the pedestal is
+    # irrelevant.
+    image, truth = sixteen_bit_discs(offset, dark_objects=dark_objects)
+    result = run(tmp_path, image, method="sauvola", window_size=15, k=0.2, invert=dark_objects)
+    assert truth.sum() == 5292
+    assert np.array_equal(mask_of(result), truth)
+    noisy, _ = sixteen_bit_discs(offset, dark_objects=dark_objects, noise=8)
+    without, _ = sixteen_bit_discs(0, dark_objects=dark_objects, noise=8)
+    found = mask_of(run(tmp_path / "noisy", noisy, method="sauvola", window_size=15, k=0.2,
+                        invert=dark_objects))
+    assert np.array_equal(found, mask_of(run(tmp_path / "at0", without, method="sauvola",
+                                                 window_size=15, k=0.2, invert=dark_objects)))
+    assert (found != truth).sum() < 0.06 * truth.sum()  # noise in flat interiors: 5-6 % lost
 
 
 def test_sauvola_in_strips_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
