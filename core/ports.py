@@ -61,6 +61,10 @@ _REFUSAL_HINTS: dict[tuple[str, str], str] = {
     ("labels", "image"): "labels hold object ids, not intensities; wire the original image",
     ("mask", "image"): "a mask holds foreground flags, not intensities; wire the original image",
     ("table", "image"): "a table cannot be shown as an image; use a plot module",
+    ("image", "table"): "a table of numbers comes from a 'measure' step; segment and measure first",
+    ("mask", "table"): "a table of numbers comes from a 'measure' step; label the mask and measure it",
+    ("labels", "table"): "a table of numbers comes from a 'measure' step; add one after the labels",
+    ("table", "plot"): "a plot comes from a plot module (e.g. 'histogram'); add one after the table",
 }
 
 
@@ -90,6 +94,7 @@ def connection_problem(source: str, destination: str) -> str | None:
         return f"cannot connect {source} to {destination}: one end is a list, the other is not"
     if src_base == dst_base or dst_base == "file" or dst_base in _WIDENINGS.get(src_base, ()):
         return None
-    hint = _REFUSAL_HINTS.get((src_base, dst_base))
-    reason = f"type mismatch: {source} cannot feed {destination}"
-    return f"{reason} ({hint})" if hint else reason
+    hint = _REFUSAL_HINTS.get((src_base, dst_base)) or (
+        f"this input takes {PORT_TYPES[dst_base].meaning}; the wire brings "
+        f"{PORT_TYPES[src_base].meaning}")
+    return f"type mismatch: {source} cannot feed {destination} ({hint})"

@@ -21,8 +21,12 @@ def test_legal_wires(source: str, destination: str) -> None:
      "add a 'watershed' or 'load-labels' step to label it)"),
     ("image", "mask", "type mismatch: image cannot feed mask (an image holds intensities, not "
      "foreground; add a 'threshold' step)"),
-    ("json", "table", "type mismatch: json cannot feed table"),
-    ("file", "image", "type mismatch: file cannot feed image"),
+    ("json", "table", "type mismatch: json cannot feed table (this input takes one row per object "
+     "or item; the wire brings structured values)"),
+    ("file", "image", "type mismatch: file cannot feed image (this input takes grey or colour "
+     "pixels with axes and pixel size; the wire brings any file)"),
+    ("mask", "table", "type mismatch: mask cannot feed table (a table of numbers comes from a "
+     "'measure' step; label the mask and measure it)"),
     ("image", "list[image]", "cannot connect image to list[image]: one end is a list, the other is not"),
     ("picture", "image", "'picture' is not a port type (known: image, labels, mask, probabilities, "
      "table, plot, model, json, file)"),
