@@ -9,7 +9,10 @@ Two ways, most trusted first:
 2. Pixels. A bar is a band at the bottom whose rows are mostly one flat value (its
    background) with high-contrast text on it, separated from the micrograph by a
    uniform row or a separator line, under a micrograph that is not itself mostly that
-   value. Every condition must hold, so a micrograph without a bar is left whole.
+   value. The text must be several separate marks (characters, words, a scale bar): a
+   flat band holding one or two particles, or only single hot pixels, is a stretch of
+   substrate or vacuum, not a bar. Every condition must hold, so a micrograph without a
+   bar is left whole.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ _MIN_BAR_ROWS = 3
 _FLAT = 0.03  # a pixel is bar background within 3 % of the value range (JPEG ringing)
 _FLAT_ROW = 0.9  # share of background pixels in the flat margin row at the top of a bar
 _TEXT = 0.25  # text differs from the bar background by a quarter of the range at least
+# Bars carry a line of text and a scale bar: at least three marks. A mark is a connected
+# patch of text pixels of 3 px or more; a hot pixel or a JPEG speck is smaller.
+_MIN_MARKS = 3
+_MIN_MARK_PIXELS = 3
 
 
 def bar_rows_from_metadata(path: Path, height: int) -> tuple[int, str] | None:
@@ -74,7 +81,8 @@ def detect_bar_rows(plane: np.ndarray) -> int:
     --------
     >>> image = np.random.default_rng(0).integers(60, 200, (100, 80)).astype(np.uint8)
     >>> image[88:] = 0
-    >>> image[92:95, 10:30] = 255  # text
+    >>> image[92:95, 10:30] = image[92:95, 40:50] = 255  # two words
+    >>> image[96:98, 60:75] = 255  # a scale bar
     >>> detect_bar_rows(image)
     12
     """
@@ -113,7 +121,64 @@ def _near_share(plane: np.ndarray, value: float, tolerance: float) -> np.ndarray
 
 def _has_text(band: np.ndarray, background: float, contrast: float) -> bool:
     text = np.abs(band.astype(np.float64) - background) >= contrast
-    return int(text.sum()) >= max(3, int(0.001 * band.size))
+    if int(text.sum()) < max(3, int(0.001 * band.size)):
+        return False
+    sizes = _patch_sizes(text)
+    return int(np.count_nonzero(sizes >= _MIN_MARK_PIXELS)) >= _MIN_MARKS
+
+
+def _patch_sizes(mask: np.ndarray) -> np.ndarray:
+    """Pixel counts of the 8-connected patches of a 2-D boolean mask, in no particular order.
+
+    Works on runs of pixels along rows, with numpy only (this module has no scipy): runs in
+    neighbouring rows that touch, corners included, are joined.
+    """
+    row, start, stop = _runs(mask)
+    first, second = _touching_runs(row, start, stop, width=mask.shape[1] + 2)
+    patch = _components(len(row), first, second)
+    return np.bincount(patch, weights=stop - start)[np.unique(patch)].astype(np.int64)
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, first column and end column (exclusive) of every run of True, row by row."""
+    steps = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    row, start = np.nonzero(steps == 1)
+    _, stop = np.nonzero(steps == -1)
+    return row, start, stop
+
+
+def _touching_runs(row: np.ndarray, start: np.ndarray, stop: np.ndarray, *,
+                   width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) of runs where run j, in the row below run i, touches it (8-connected).
+
+    Runs are sorted row by row, so the runs of the next row that touch run i are a
+    contiguous range: those ending at or after its start and starting at or before its end.
+    """
+    below = (row + 1) * width
+    lo = np.searchsorted(row * width + stop, below + start, side="left")
+    hi = np.searchsorted(row * width + start, below + stop, side="right")
+    count = np.maximum(hi - lo, 0)
+    first = np.repeat(np.arange(len(row)), count)
+    offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return first, np.repeat(lo, count) + offsets
+
+
+def _components(n: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Component of each of ``n`` nodes joined by the edges ``first[k]-second[k]``.
+
+    Every node takes the smallest label among its neighbours, then the label of the node
+    that label names (pointer jumping), until nothing changes: each component ends up
+    labelled by its smallest node, in about log2(its size) rounds.
+    """
+    label = np.arange(n)
+    while True:
+        lowered = label.copy()
+        np.minimum.at(lowered, first, label[second])
+        np.minimum.at(lowered, second, label[first])
+        lowered = lowered[lowered]
+        if np.array_equal(lowered, label):
+            return label
+        label = lowered
 
 
 def _separator_rows(plane: np.ndarray, top: int, *, background: float,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tifffile
 from PIL import Image as PILImage
+from scipy import ndimage
 
 from lamella.core.errors import ModuleError
 from lamella.core.sdk import Image
@@ -150,8 +151,47 @@ def tall_band() -> np.ndarray:
     return image
 
 
+def speckled_micrograph(shape: tuple[int, int] = (400, 500), seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(40, 200, shape).astype(np.uint8)
+
+
+def one_particle_on_a_flat_band() -> np.ndarray:
+    image = speckled_micrograph()
+    image[370:] = 0  # flat substrate below the field, holding one bright particle
+    image[380:392, 200:215] = 255
+    return image
+
+
+def two_particles_on_a_flat_band() -> np.ndarray:
+    image = speckled_micrograph()
+    image[360:] = 0
+    yy, xx = np.indices(image.shape)
+    for cy, cx, radius in ((380, 120, 8), (385, 300, 6)):
+        image[(yy - cy) ** 2 + (xx - cx) ** 2 <= radius**2] = 230
+    return image
+
+
+def vacuum_below_a_cross_section(particles: int = 0) -> np.ndarray:
+    """Sample above, vacuum below: dark shot noise, hot pixels, maybe loose particles."""
+    rng = np.random.default_rng(2)
+    image = rng.normal(120, 15, (400, 500)).clip(0, 255).astype(np.uint8)
+    vacuum = image[330:]
+    vacuum[:] = rng.poisson(2, vacuum.shape)
+    vacuum.flat[rng.integers(0, vacuum.size, 40)] = 250  # single hot pixels
+    yy, xx = np.indices(vacuum.shape)
+    for cy, cx, radius in ((20, 100, 5), (42, 260, 7))[:particles]:
+        vacuum[(yy - cy) ** 2 + (xx - cx) ** 2 <= radius**2] = 200
+    return image
+
+
+def vacuum_with_two_particles() -> np.ndarray:
+    return vacuum_below_a_cross_section(particles=2)
+
+
 @pytest.mark.parametrize("make", [micrograph, dark_field, flat_dark_bottom, text_at_the_edge,
-                                  tall_band])
+                                  tall_band, one_particle_on_a_flat_band,
+                                  two_particles_on_a_flat_band, vacuum_below_a_cross_section,
+                                  vacuum_with_two_particles])
 def test_no_bar_no_cut(make: object) -> None:
     pixels = make()  # type: ignore[operator]
     assert infobar.detect_bar_rows(pixels) == 0
@@ -179,6 +219,25 @@ def test_micrograph_without_bar_is_kept_whole(tmp_path: Path,
     tifffile.imwrite(tmp_path / "plain.tif", pixels)
     assert np.array_equal(load(tmp_path, tmp_path / "plain.tif").data, pixels)
     assert "info bar: nothing removed (pixel content)" in capsys.readouterr().out
+
+
+def test_three_marks_on_a_flat_band_make_a_bar() -> None:
+    # the fewest marks a bar carries: a word, a second word, a scale bar
+    image = one_particle_on_a_flat_band()
+    image[380:392, 240:262] = 255
+    assert infobar.detect_bar_rows(image) == 0
+    image[395:398, 400:480] = 255
+    assert infobar.detect_bar_rows(image) == 30
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_marks_are_counted_like_8_connected_patches(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    mask = rng.random((60, 90)) < 0.1 + 0.1 * seed
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    expected = np.sort(np.bincount(labels.ravel())[1:])
+    assert count > 5
+    assert np.array_equal(np.sort(infobar._patch_sizes(mask)), expected)
 
 
 def test_smooth_micrograph_rows_are_not_taken_for_a_separator() -> None:
