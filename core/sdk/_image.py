@@ -10,6 +10,10 @@ from lamella.core.units import LENGTH_UNITS, canonical_unit, convert_length
 
 __all__ = ["Calibration", "Image"]
 
+# Relative rounding allowed when a size reaches the next unit: far above float error (1e-16),
+# far below any calibration's precision.
+_UNIT_STEP_TOLERANCE = 1e-9
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -41,10 +45,19 @@ class Calibration:
                        y=convert_length(self.y, self.unit, unit), z=z, unit=unit)
 
     def readable(self) -> Calibration:
-        """Pick the unit that puts the pixel size between 0.1 and 1000 (nm for SEM, um for LM)."""
+        """Pick the unit that puts the pixel size between 0.1 and 1000 (nm for SEM, um for LM).
+
+        A size of 1000 of one unit within rounding is 1 of the next: 1e-6 m is 1 um, although
+        1e-6 / 1e-9 is 999.9999999999999 in floating point.
+
+        Examples
+        --------
+        >>> Calibration(1e-6, 1e-6, "m").readable().unit
+        'um'
+        """
         metres = self.x * LENGTH_UNITS[self.unit]
         for unit in ("pm", "nm", "um", "mm", "m"):
-            if metres / LENGTH_UNITS[unit] < 1000:
+            if metres / LENGTH_UNITS[unit] < 1000 * (1 - _UNIT_STEP_TOLERANCE):
                 return self.to_unit(unit)
         return self
 

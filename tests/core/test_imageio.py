@@ -153,6 +153,31 @@ def test_centimetre_resolution_tags(tmp_path: Path) -> None:
     assert cal(read_image(path)) == (650.0, 650.0, "nm", "TIFF resolution")
 
 
+@pytest.mark.parametrize(("resolution", "unit"), [(1e4, "CENTIMETER"), (25400.0, "INCH")])
+def test_one_micrometre_resolution_tags_read_as_1_um(tmp_path: Path, resolution: float,
+                                                     unit: str) -> None:
+    path = tmp_path / "res.tif"
+    tifffile.imwrite(path, np.zeros((5, 6), np.uint8), resolution=(resolution, resolution),
+                     resolutionunit=unit)
+    x, y, found_unit, _ = cal(read_image(path))
+    assert (found_unit, x, y) == ("um", pytest.approx(1.0, rel=1e-12), pytest.approx(1.0, rel=1e-12))
+
+
+def test_fei_one_micrometre_pixels_read_as_1_um(tmp_path: Path) -> None:
+    path = tiff_with_tag(tmp_path / "fei.tif", FEI_HELIOS,
+                         "[Scan]\r\nPixelWidth=1e-06\r\nPixelHeight=1e-06\r\n")
+    assert cal(read_image(path)) == (1.0, 1.0, "um", "FEI")
+
+
+@pytest.mark.parametrize(("metres", "size", "unit"), [
+    (1e-6, 1.0, "um"), (1e-9, 1.0, "nm"), (2.5e-9, 2.5, "nm"), (999e-9, 999.0, "nm"),
+    (1e-12, 1.0, "pm"), (999.9999e-9, 999.9999, "nm"), (1e-3, 1.0, "mm"),
+])
+def test_readable_unit_keeps_the_size_below_1000(metres: float, size: float, unit: str) -> None:
+    readable = Calibration(metres, metres, "m").readable()
+    assert (readable.unit, readable.x) == (unit, pytest.approx(size, rel=1e-12))
+
+
 @pytest.mark.parametrize(("resolution", "unit"), [
     (72.0, "INCH"), (300.0, "INCH"), (28.3465, "CENTIMETER"), (118.11, "CENTIMETER"),
 ])
