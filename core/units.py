@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "LENGTH_UNITS",
+    "SQUARE_TOLERANCE",
     "Quantity",
     "canonical_unit",
     "convert_length",
@@ -27,6 +28,9 @@ LENGTH_UNITS: dict[str, float] = {
     "cm": 1e-2,
     "m": 1.0,
 }
+
+# Pixels whose x and y sizes agree to 0.1 % are square: calibrations are rarely more precise.
+SQUARE_TOLERANCE = 1e-3
 
 _ALIASES = {
     "µm": "um", "μm": "um", "micron": "um", "microns": "um", "micrometer": "um",
@@ -65,7 +69,16 @@ class Quantity:
                   pixel_size_y: float | None = None) -> float:
         """Express in pixels (or square pixels) given the image's pixel size and unit.
 
-        An area is divided by the area of one pixel (x times y, for non-square pixels).
+        ``pixel_size`` is the x size and ``pixel_size_y`` the y size (None: the same). An area
+        is divided by the area of one pixel (x times y), square or not. A length is a number
+        of pixels only when pixels are square: on 2 x 3 nm pixels, 6 nm is 3 pixels along x
+        but 2 along y, so a physical length there is refused with what to do instead.
+
+        Raises
+        ------
+        ValueError
+            If the quantity is physical and the image has no pixel size, or if it is a
+            length and the pixels are not square.
         """
         if self.unit == "px":
             return self.value
@@ -74,11 +87,17 @@ class Quantity:
                 f"'{self}' is a physical size but the image has no pixel size; give it in "
                 "pixels (e.g. '20 px') or set the pixel size when loading the image"
             )
+        pixel_size_y = pixel_size if pixel_size_y is None else pixel_size_y
         per_pixel_x = convert_length(pixel_size, pixel_unit, self.unit)
-        if self.power == 1:
-            return self.value / per_pixel_x
-        per_pixel_y = convert_length(pixel_size_y or pixel_size, pixel_unit, self.unit)
-        return self.value / (per_pixel_x * per_pixel_y)
+        if self.power == 2:
+            return self.value / (per_pixel_x * convert_length(pixel_size_y, pixel_unit, self.unit))
+        if abs(pixel_size - pixel_size_y) > SQUARE_TOLERANCE * max(pixel_size, pixel_size_y):
+            raise ValueError(
+                f"'{self}' is a length but the pixels are not square ({pixel_size:g} x "
+                f"{pixel_size_y:g} {pixel_unit}), so it is a different number of pixels along x "
+                "and y; give it in pixels (e.g. '5 px') or resample the image to square pixels"
+            )
+        return self.value / per_pixel_x
 
     def __str__(self) -> str:
         return f"{self.value:g} {self.unit}{'^2' if self.power == 2 else ''}"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from lamella.core.sdk._image import Calibration
 from lamella.core.units import parse_quantity
 
-__all__ = ["describe_calibration", "override_calibration"]
+__all__ = ["NOT_SQUARE", "describe_calibration", "override_calibration"]
+
+# What the modules do with non-square pixels (docs/measurements.md): areas use x times y,
+# everything that needs a length in every direction is refused.
+NOT_SQUARE = ("; pixels are not square: areas and phase fractions use x times y, but measuring "
+              "objects, watershed, circularity limits and lengths in physical units need square "
+              "pixels (resample the image, or set 'pixel_size' if the file's sizes are wrong)")
 
 
 def override_calibration(pixel_size: str | float | None, found: Calibration | None) -> Calibration | None:
@@ -39,7 +45,7 @@ def describe_calibration(calibration: Calibration | None, found: Calibration | N
     if calibration.source == "user" and found is not None:
         line += f" (overrides {_size(found)} from {found.source} in {name})"
     if not calibration.is_square:
-        line += "; pixels are not square, measurements that assume square pixels are approximate"
+        line += NOT_SQUARE
     return line
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lamella.core.units import LENGTH_UNITS, canonical_unit, convert_length
+from lamella.core.units import LENGTH_UNITS, SQUARE_TOLERANCE, canonical_unit, convert_length
 
 __all__ = ["Calibration", "Image"]
 
@@ -63,8 +63,8 @@ class Calibration:
 
     @property
     def is_square(self) -> bool:
-        """True if x and y pixel sizes agree to 0.1 % (measurements assume square pixels)."""
-        return abs(self.x - self.y) <= 1e-3 * max(self.x, self.y)
+        """True if x and y pixel sizes agree to 0.1 % (lengths and shapes need square pixels)."""
+        return abs(self.x - self.y) <= SQUARE_TOLERANCE * max(self.x, self.y)
 
 
 @dataclass

@@ -46,6 +46,8 @@ def _decide(task: Task, labels: Image) -> np.ndarray:
     if task.param("exclude_border"):
         drop("exclude_border", _at(shape.border_ids(labels.data), True, keep.size))
     min_solidity, min_circularity = task.param("min_solidity"), task.param("min_circularity")
+    if min_circularity > 0:
+        _require_square_pixels(task, labels)
     if min_solidity > 0 or min_circularity > 0:
         task.progress(0.3, "measuring shapes")
         ids = np.flatnonzero(keep)
@@ -56,6 +58,19 @@ def _decide(task: Task, labels: Image) -> np.ndarray:
     summary = ", ".join(f"{n} by {reason}" for reason, n in removed.items() if n)
     print(f"kept {int(keep.sum())} of {total} objects" + (f" (removed {summary})" if summary else ""))
     return keep
+
+
+def _require_square_pixels(task: Task, labels: Image) -> None:
+    """Circularity needs square pixels: on 2 x 3 nm pixels a disk is an ellipse in pixels.
+
+    Solidity does not: stretching one axis scales an object and its hull alike.
+    """
+    cal = labels.calibration
+    if cal is not None and not cal.is_square:
+        task.fail(f"parameter 'min_circularity': input 'labels' has non-square pixels "
+                  f"({cal.x:g} x {cal.y:g} {cal.unit}) and circularity needs square pixels: "
+                  "resample the image to square pixels or correct its pixel size when loading "
+                  "it (min_solidity and the area limits work on any pixels)")
 
 
 def _at(ids: np.ndarray, flags: np.ndarray | bool, size: int) -> np.ndarray:

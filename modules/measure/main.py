@@ -13,13 +13,14 @@ def run(task):
     """Measure the ``labels`` input; write the ``table`` and ``summary`` outputs."""
     labels = task.labels("labels")
     _require_plane(task, labels, "labels")
-    pixel_size, unit = _pixel_size(task, labels)
     image = _intensity_image(task, labels)
     if task.param("labels_are") == "classes":
         _require_classes(task, labels.data)
-        table = phases.phase_table(labels.data, image=image, pixel_size=pixel_size, unit=unit)
+        pixel_area, unit = _pixel_area(labels)
+        table = phases.phase_table(labels.data, image=image, pixel_area=pixel_area, unit=unit)
         summary = table
     else:
+        pixel_size, unit = _square_pixel_size(task, labels)
         columns = objects.measure_objects(
             labels.data, image=image, on_progress=lambda f: task.progress(f, "measuring objects"))
         table = tables.object_table(columns, pixel_size=pixel_size, unit=unit)
@@ -36,16 +37,27 @@ def _require_plane(task, image, port):
                   f"needs one 2-D plane (axes YX): {hint} first")
 
 
-def _pixel_size(task, labels):
-    """Side of a pixel and its ASCII unit, from the labels' calibration ('px' if none)."""
+def _square_pixel_size(task, labels):
+    """Side of a pixel and its ASCII unit, from the labels' calibration ('px' if none).
+
+    Perimeters, Feret diameters and shape factors are lengths in every direction at once,
+    so objects are measured only on square pixels.
+    """
     cal = labels.calibration
     if cal is None:
         return 1.0, "px"
     if not cal.is_square:
         task.fail(f"input 'labels' ({labels.name}) has non-square pixels ({cal.x:g} x {cal.y:g} "
-                  f"{cal.unit}); measure needs square pixels: resample the image or correct "
-                  "its pixel size when loading it")
+                  f"{cal.unit}); measuring objects needs square pixels: resample the image or "
+                  "correct its pixel size when loading it (phase fractions, labels_are "
+                  "'classes', work on any pixels)")
     return cal.x, cal.unit
+
+
+def _pixel_area(labels):
+    """Area of one pixel (x times y, square or not) and its ASCII length unit (1, 'px' if none)."""
+    cal = labels.calibration
+    return (1.0, "px") if cal is None else (cal.x * cal.y, cal.unit)
 
 
 def _intensity_image(task, labels):

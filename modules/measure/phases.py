@@ -16,7 +16,7 @@ _CHUNK_PIXELS = 1 << 22
 
 
 def phase_table(classes: np.ndarray, *, image: np.ndarray | None = None,
-                pixel_size: float = 1.0, unit: str = "px") -> pd.DataFrame:
+                pixel_area: float = 1.0, unit: str = "px") -> pd.DataFrame:
     """Pixels, area and area fractions of every class value present in ``classes``.
 
     Parameters
@@ -25,8 +25,9 @@ def phase_table(classes: np.ndarray, *, image: np.ndarray | None = None,
         2-D integer array, 1..n = class, 0 = unlabelled; values at most :data:`MAX_CLASS`.
     image
         Optional grey image of the same shape; adds each class's mean intensity.
-    pixel_size, unit
-        Side of one square pixel and its ASCII unit (``'px'`` and 1 when uncalibrated).
+    pixel_area, unit
+        Area of one pixel in ``unit``² (x size times y size: the pixels need not be square)
+        and the ASCII length unit (1 and ``'px'`` when uncalibrated).
 
     Returns
     -------
@@ -42,7 +43,7 @@ def phase_table(classes: np.ndarray, *, image: np.ndarray | None = None,
     table = pd.DataFrame({
         "class": present,
         "pixels": counts[present],
-        f"area_{unit}2": counts[present] * pixel_size**2,
+        f"area_{unit}2": counts[present] * pixel_area,
         "area_fraction": counts[present] / classes.size,
         "labelled_fraction": [counts[c] / labelled if c else np.nan for c in present],
     })

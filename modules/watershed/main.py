@@ -16,6 +16,7 @@ def run(task: Task) -> None:
         task.fail(f"input 'mask' has axes '{mask.axes}' (shape {mask.data.shape}); watershed "
                   "works on one 2-D mask (YX): pick a plane or channel in load-image before "
                   "thresholding")
+    _require_square_pixels(task, mask)
     boundaries = _boundaries(task, mask) if task.has_input("boundaries") else None
     labels = split.split_particles(
         mask.data,
@@ -30,6 +31,20 @@ def run(task: Task) -> None:
     print(f"{int(labels.max())} particles")
     task.save_labels("labels", labels, like=mask)
     task.progress(1.0, "done")
+
+
+def _require_square_pixels(task: Task, mask: Image) -> None:
+    """Refuse non-square pixels: the distance map counts a pixel step as one along x and y.
+
+    On 2 x 3 nm pixels a particle would be split as if it were 1.5 times wider than it is
+    tall, and the labels could not be measured anyway (measure needs square pixels).
+    """
+    cal = mask.calibration
+    if cal is not None and not cal.is_square:
+        task.fail(f"input 'mask' has non-square pixels ({cal.x:g} x {cal.y:g} {cal.unit}); the "
+                  "distance map that separates particles needs square pixels: resample the "
+                  "image to square pixels, or correct its pixel size in load-image "
+                  "('pixel_size')")
 
 
 def _boundaries(task: Task, mask: Image) -> np.ndarray:

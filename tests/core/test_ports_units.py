@@ -79,4 +79,20 @@ def test_convert_length() -> None:
 
 def test_area_of_non_square_pixels_uses_both_sides() -> None:
     assert parse_quantity("100 nm^2", power=2).to_pixels(2.0, "nm", 5.0) == pytest.approx(10.0)
-    assert parse_quantity("10 nm", power=1).to_pixels(2.0, "nm", 5.0) == pytest.approx(5.0)
+    assert parse_quantity("0.0001 um^2", power=2).to_pixels(2.0, "nm", 5.0) == pytest.approx(10.0)
+
+
+def test_physical_length_on_non_square_pixels_is_refused() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_quantity("10 nm", power=1).to_pixels(2.0, "nm", 5.0)
+    assert str(info.value) == (
+        "'10 nm' is a length but the pixels are not square (2 x 5 nm), so it is a different "
+        "number of pixels along x and y; give it in pixels (e.g. '5 px') or resample the image "
+        "to square pixels")
+    assert parse_quantity("4 px", power=1).to_pixels(2.0, "nm", 5.0) == 4.0  # pixels stay pixels
+
+
+def test_lengths_on_pixels_square_within_0_1_percent() -> None:
+    assert parse_quantity("10 nm", power=1).to_pixels(2.0, "nm", 2.002) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="not square"):
+        parse_quantity("10 nm", power=1).to_pixels(2.0, "nm", 2.003)

@@ -180,3 +180,17 @@ def test_median_radius_below_half_a_pixel_is_refused(tmp_path: Path) -> None:
             "parameter 'median_radius': '0.5 nm' is 0.25 px, less than 0.5 px; use at least "
             "'1 px'")):
         run(tmp_path, np.zeros((8, 8), np.uint8), method="median", median_radius="0.5 nm")
+
+
+def test_physical_length_on_non_square_pixels_is_refused(tmp_path: Path) -> None:
+    data = np.random.default_rng(0).normal(100, 10, (16, 16)).astype(np.float32)
+    with pytest.raises(ModuleError) as info:
+        run(tmp_path, data, cal=Calibration(2.0, 3.0, "nm"), method="gaussian", sigma="4 nm")
+    assert str(info.value) == (
+        "parameter 'sigma': '4 nm' is a length but the pixels are not square (2 x 3 nm), so it "
+        "is a different number of pixels along x and y; give it in pixels (e.g. '5 px') or "
+        "resample the image to square pixels")
+    (tmp_path / "px").mkdir()
+    smoothed = run(tmp_path / "px", data, cal=Calibration(2.0, 3.0, "nm"), method="gaussian",
+                   sigma="2 px")
+    assert smoothed.data.std() < 0.5 * data.std()  # a length in pixels is taken as given

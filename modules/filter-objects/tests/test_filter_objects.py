@@ -157,3 +157,19 @@ def test_shape_limits_keep_what_measure_reports_at_or_above_them(
     expected = table.loc[table[column] >= limit, "label"].tolist()
     assert 0.05 * len(table) < len(expected) < 0.95 * len(table)  # the limit splits the sample
     assert ids(out.data) == expected
+
+
+def test_circularity_on_non_square_pixels_is_refused_solidity_and_area_are_not(
+        tmp_path: Path) -> None:
+    labels = squares()
+    path = write_image(tmp_path / "tall.ome.tif", Image(labels, "YX", Calibration(2.0, 4.0, "nm")))
+    with pytest.raises(ModuleError) as info:
+        run_module(MODULE_DIR, tmp_path / "circ", inputs={"labels": path},
+                   params={"min_circularity": 0.5})
+    assert str(info.value) == (
+        "parameter 'min_circularity': input 'labels' has non-square pixels (2 x 4 nm) and "
+        "circularity needs square pixels: resample the image to square pixels or correct its "
+        "pixel size when loading it (min_solidity and the area limits work on any pixels)")
+    kept = run_module(MODULE_DIR, tmp_path / "area", inputs={"labels": path},
+                      params={"min_area": "200 nm^2", "min_solidity": 0.9, "relabel": False})
+    assert ids(kept.image("labels").data) == [2, 3]  # 25 and 36 px of 8 nm^2: 200 and 288 nm^2

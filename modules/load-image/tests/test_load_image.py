@@ -152,6 +152,20 @@ def test_pixel_size_parameter_wins(tmp_path: Path, capsys: pytest.CaptureFixture
             "2.233 nm from Zeiss CZ_SEM in zeiss.tif)") in capsys.readouterr().out
 
 
+def test_non_square_pixels_are_logged_with_what_works_on_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "tall.ome.tif"
+    tifffile.imwrite(path, noise((40, 30)), ome=True, metadata={
+        "PhysicalSizeX": 2.0, "PhysicalSizeXUnit": "nm",
+        "PhysicalSizeY": 3.0, "PhysicalSizeYUnit": "nm"})
+    cal = load(tmp_path, path).calibration
+    assert (cal.x, cal.y, cal.unit) == (2.0, 3.0, "nm")
+    assert ("calibration: 2 x 3 nm per pixel, from OME-XML metadata; pixels are not square: "
+            "areas and phase fractions use x times y, but measuring objects, watershed, "
+            "circularity limits and lengths in physical units need square pixels (resample the "
+            "image, or set 'pixel_size' if the file's sizes are wrong)") in capsys.readouterr().out
+
+
 def test_uncalibrated_file_is_logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     PILImage.fromarray(noise((5, 6))).save(tmp_path / "plain.png")
     assert load(tmp_path, tmp_path / "plain.png").calibration is None

@@ -184,11 +184,20 @@ def test_image_of_another_size_is_refused(tmp_path):
         "image the labels were made from")
 
 
-def test_non_square_pixels_are_refused(tmp_path):
+def test_objects_on_non_square_pixels_are_refused(tmp_path):
     labels = write(tmp_path, "labels", rectangle_labels(), Calibration(2.5, 3.0, "nm"))
     assert failure(tmp_path, labels) == (
-        "input 'labels' (labels.ome.tif) has non-square pixels (2.5 x 3 nm); measure needs "
-        "square pixels: resample the image or correct its pixel size when loading it")
+        "input 'labels' (labels.ome.tif) has non-square pixels (2.5 x 3 nm); measuring objects "
+        "needs square pixels: resample the image or correct its pixel size when loading it "
+        "(phase fractions, labels_are 'classes', work on any pixels)")
+
+
+def test_phase_fractions_on_non_square_pixels(tmp_path):
+    classes = np.repeat(np.array([[1, 2, 2, 3]], np.uint8), 3, axis=0)
+    labels = write(tmp_path, "labels", classes, Calibration(2.5, 4.0, "nm"))
+    table, _ = measure(tmp_path, labels, labels_are="classes")
+    assert table["area_nm2"].tolist() == [30.0, 60.0, 30.0]  # 3, 6, 3 pixels of 2.5 x 4 nm
+    assert table["area_fraction"].tolist() == [0.25, 0.5, 0.25]
 
 
 def test_instance_labels_given_as_classes_are_refused(tmp_path):

@@ -157,3 +157,16 @@ def test_stack_is_refused(tmp_path: Path) -> None:
     assert str(info.value) == (
         "input 'mask' has axes 'ZYX' (shape (2, 8, 8)); watershed works on one 2-D mask (YX): "
         "pick a plane or channel in load-image before thresholding")
+
+
+def test_non_square_pixels_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    mask = disks((40, 64), (20, 20, 12), (20, 42, 12)).astype(np.uint8) * 255
+    path = write_image(folder / "mask.ome.tif", Image(mask, "YX", Calibration(2.0, 3.0, "nm")))
+    with pytest.raises(ModuleError) as info:
+        run_module(MODULE_DIR, tmp_path, inputs={"mask": path}, params={"min_distance": "4 px"})
+    assert str(info.value) == (
+        "input 'mask' has non-square pixels (2 x 3 nm); the distance map that separates "
+        "particles needs square pixels: resample the image to square pixels, or correct its "
+        "pixel size in load-image ('pixel_size')")
