@@ -67,9 +67,23 @@ def test_disk_perimeter_and_circularity(radius):
 
 @pytest.mark.parametrize("degrees", [0, 10, 22.5, 30, 45])
 def test_square_perimeter_within_crofton_orientation_bias(degrees):
-    # 4-direction Crofton: about -5 % on grid-aligned and diagonal edges, +1 % in between
+    # 4-direction Crofton: about -5 % on grid-aligned and diagonal edges, up to +2.6 % between
     row = one_object(shapes.rectangle(40, 40, math.radians(degrees)))
     assert row["perimeter"] == pytest.approx(160, rel=0.065)
+
+
+@pytest.mark.parametrize(("degrees", "low", "high"), [
+    (0, 0.9452, 0.9454), (22.5, 1.018, 1.029), (45, 0.940, 0.951)])
+def test_square_perimeter_reads_as_documented(degrees, low, high):
+    # docs/measurements.md: 100 px squares at 40 sub-pixel positions; a long edge at 22.5
+    # degrees reads (pi/8)(cos + sin + cos(22.5) + cos(67.5)) = 1.026 times its length
+    rng = np.random.default_rng(0)
+    ratios = [one_object(shapes.rectangle(100, 100, math.radians(degrees),
+                                          offset=tuple(rng.random(2))))["perimeter"] / 400
+              for _ in range(40)]
+    assert low <= min(ratios) and max(ratios) <= high
+    edge = math.pi / 8 * sum(abs(math.cos(math.radians(degrees + d))) for d in (0, 90, 45, -45))
+    assert edge == pytest.approx({0: 0.948, 22.5: 1.026, 45: 0.948}[degrees], abs=5e-4)
 
 
 @pytest.mark.parametrize("degrees", [0, 30, 60, 110])
