@@ -28,9 +28,15 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
 
+# import-linter reads packages from folders, not through the editable install: lint a
+# folder laid out as the wheel installs it (lamella/core, lamella/runner).
+LAYOUT := build/layout
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check core runner modules tests benchmarks
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check core runner modules module_templates tests benchmarks
+	@rm -rf $(LAYOUT) && mkdir -p $(LAYOUT)/lamella && touch $(LAYOUT)/lamella/__init__.py
+	@ln -s $(CURDIR)/core $(LAYOUT)/lamella/core && ln -s $(CURDIR)/runner $(LAYOUT)/lamella/runner
+	PYTHONPATH=$(LAYOUT) $(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy core runner
 
 schema: $(VENV)/.installed
 	$(PY) -m lamella.core._schema

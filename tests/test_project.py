@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from lamella.core._schema import SCHEMA_DIR, render_schemas
 
@@ -70,3 +73,25 @@ def test_types_check(tmp_path: Path) -> None:
                            "--config-file", str(REPO / "pyproject.toml"), "--cache-dir",
                            str(tmp_path / "mypy-cache")], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_shipped_files_follow_the_published_schemas() -> None:
+    # The schemas are what other tools (editors, registries) validate against; the files we
+    # ship must pass them, not only our own pydantic models.
+    import jsonschema
+
+    from lamella.core.workflow._yaml import _safe_yaml
+
+    schemas = {name: json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+               for name in ("module", "workflow")}
+    manifests = sorted(REPO.glob("modules/*/module.json")) + sorted(
+        REPO.glob("module_templates/*/module.json"))
+    workflows = sorted(REPO.glob("examples/workflows/*.yaml"))
+    assert len(manifests) >= 12 and len(workflows) >= 3
+    for path in manifests:
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schemas["module"])
+    for path in workflows:
+        jsonschema.validate(_safe_yaml(path.read_text(encoding="utf-8"), str(path)), schemas["workflow"])
+    broken = {**json.loads(manifests[0].read_text(encoding="utf-8")), "colour": "blue"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schemas["module"])

@@ -8,7 +8,9 @@ from typing import Any
 
 import pydantic
 
+from lamella.core._suggest import did_you_mean
 from lamella.core.errors import ManifestError, Problem
+from lamella.core.manifest._fields import field_names_at
 from lamella.core.manifest._models import Manifest
 
 __all__ = ["load_manifest", "manifest_from_dict", "pydantic_problems"]
@@ -32,24 +34,28 @@ def manifest_from_dict(data: Any, *, source: str = "module.json") -> Manifest:
     try:
         return Manifest.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ManifestError(source, pydantic_problems(exc)) from None
+        raise ManifestError(source, pydantic_problems(exc, root=Manifest)) from None
 
 
-def pydantic_problems(exc: pydantic.ValidationError, *, schema: str = "module") -> list[Problem]:
+def pydantic_problems(exc: pydantic.ValidationError, *, root: type[pydantic.BaseModel],
+                      schema: str = "module") -> list[Problem]:
     """Turn pydantic's errors into located one-line problems.
 
-    ``schema`` names the file format (``module`` or ``workflow``) that unknown fields are
-    checked against, so the hint points at the right schema file.
+    ``root`` is the model that was validated (it tells which keys an unknown key could have
+    meant); ``schema`` names the file format (``module`` or ``workflow``) so the hint points
+    at the right schema file.
     """
-    return [_problem(error, schema) for error in exc.errors(include_url=False)]
+    return [_problem(error, root, schema) for error in exc.errors(include_url=False)]
 
 
-def _problem(error: Any, schema: str) -> Problem:
+def _problem(error: Any, root: type[pydantic.BaseModel], schema: str) -> Problem:
     location = [str(p) for p in error["loc"] if p != "[key]"]
     # The parameter union adds the type tag to the location ('parameters.level.float.min');
     # it repeats the parameter's 'type' field, so drop it.
     if len(location) >= 3 and location[0] == "parameters" and location[2] in _PARAM_TAGS:
         del location[2]
+    if error["type"] == "extra_forbidden":
+        return Problem(".".join(location), _unknown_field(error, root, schema))
     return Problem(".".join(location), _message(error, schema))
 
 
@@ -58,9 +64,6 @@ _PARAM_TAGS = {"int", "float", "bool", "string", "enum", "quantity"}
 
 def _message(error: Any, schema: str) -> str:
     kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        return (f"unknown field (remove it, or check its spelling against the {schema} schema, "
-                f"core/schema/{schema}.schema.json)")
     if kind == "missing":
         return "required field is missing"
     if kind == "too_short" and error["loc"] == ("outputs",):
@@ -80,6 +83,16 @@ def _message(error: Any, schema: str) -> str:
         wanted = message.replace("Input should be", "must be", 1).replace("a valid string", "text")
         return f"{wanted}, got {error.get('input')!r}"
     return message.removeprefix("Value error, ")
+
+
+def _unknown_field(error: Any, root: type[pydantic.BaseModel], schema: str) -> str:
+    known = field_names_at(root, tuple(error["loc"]))
+    hint = did_you_mean(str(error["loc"][-1]), known)
+    if hint:
+        return f"unknown field{hint}"
+    accepted = f"; accepted here: {', '.join(known)}" if known else ""
+    return (f"unknown field (remove it, or check its spelling against the {schema} schema, "
+            f"core/schema/{schema}.schema.json){accepted}")
 
 
 def _mapping_message(error: Any) -> str:

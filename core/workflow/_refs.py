@@ -83,8 +83,15 @@ def parse_wire_ref(text: str) -> WireRef:
 
 
 def check_module_ref(text: str) -> str:
-    """Field rule: a valid module reference."""
-    parse_module_ref(text)
+    """Field rule: a valid module reference that pins at least a major version.
+
+    Without a version a workflow would silently change meaning when a module's next major
+    version (with other parameters or outputs) is installed.
+    """
+    ref = parse_module_ref(text)
+    if ref.version is None:
+        raise ValueError(f"'{text}' does not say which version; pin one, e.g. '{ref.id}@1' "
+                         f"(`lamella modules show {ref.id}` shows the versions found)")
     return text
 
 

@@ -43,7 +43,7 @@ def parse_workflow(text: str, *, source: Path | None = None) -> Workflow:
     try:
         workflow = Workflow.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise WorkflowError(name, pydantic_problems(exc, schema="workflow")) from None
+        raise WorkflowError(name, pydantic_problems(exc, root=Workflow, schema="workflow")) from None
     return workflow.with_source(source.resolve() if source else None)
 
 

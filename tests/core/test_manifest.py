@@ -61,7 +61,11 @@ CASES = [
     ("outputs", {}, "outputs: a module writes at least one output; declare it under 'outputs'"),
     ("name", None, "name: required field is missing"),
     ("colour", "blue", "colour: unknown field (remove it, or check its spelling against the "
-     "module schema, core/schema/module.schema.json)"),
+     "module schema, core/schema/module.schema.json); accepted here: id, version, name, category, "
+     "description, inputs, outputs, parameters, resources, image, entrypoint, authors, license, "
+     "citation"),
+    ("parameters.level.mn", 1, "parameters.level.mn: unknown field (did you mean 'min'?)"),
+    ("inputs.image.typ", "image", "inputs.image.typ: unknown field (did you mean 'type'?)"),
     ("parameters.level.min", 2, "parameters.level: default must be at least 2, got 0.5"),
     ("parameters.level.max", -1, "parameters.level: min (0) is larger than max (-1)"),
     ("parameters.method.default", "li", "parameters.method: default 'li' is not one of 'otsu', 'manual'"),

@@ -85,12 +85,19 @@ def test_unreadable_workflows(text: str, message: str) -> None:
     ("lamella: 1\nname: x\nnodes:\n  a: {module: threshold}\n",
      "nodes.a.module: 'threshold' is not a module reference; write 'owner/name@version', e.g. "
      "'lamella/threshold@1'"),
+    ("lamella: 1\nname: x\nnodes:\n  a: {module: lamella/threshold}\n",
+     "nodes.a.module: 'lamella/threshold' does not say which version; pin one, e.g. "
+     "'lamella/threshold@1' (`lamella modules show lamella/threshold` shows the versions found)"),
     ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, in: {image: load image}}\n",
      "nodes.a.in.image: 'load image' is not a connection; write 'node.port' (e.g. 'load.image') or "
      "'$inputs.name' (e.g. '$inputs.image')"),
     ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, parms: {}}\n",
-     "nodes.a.parms: unknown field (remove it, or check its spelling against the workflow schema, "
-     "core/schema/workflow.schema.json)"),
+     "nodes.a.parms: unknown field (did you mean 'params'?)"),
+    ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, colour: red}\n",
+     "nodes.a.colour: unknown field (remove it, or check its spelling against the workflow schema, "
+     "core/schema/workflow.schema.json); accepted here: module, params, in, note"),
+    ("lamella: 1\nname: x\ninputs:\n  image: {type: image, defualt: a.tif}\nnodes:\n  a: {module: a/b@1}\n",
+     "inputs.image.defualt: unknown field (did you mean 'default'?)"),
     ("lamella: 1\nname: x\nnodes: {}\n",
      "nodes: a workflow needs at least one node, e.g. load: {module: lamella/load-image@1}"),
     ("lamella: 1\nname: x\nnodes:\n  a:\n",
