@@ -5,9 +5,16 @@ Layout under the cache folder::
     store/<k[:2]>/<key>/     one finished node run: entry.json, outputs/, log.txt, task.json
     tmp/<run id>/            node runs in progress (moved into store/ only on success)
     history/<id>.json        the key components of each node's latest run (for --explain)
+    lock                     shared by running runs, taken alone by ``clear``
 
 A node's folder is renamed into ``store/`` in one step once the node has succeeded, so a
-killed run never leaves a half-written entry. A run holds an exclusive lock on
+killed run never leaves a half-written entry. Stored output files are made read-only and
+their size and modification time are kept in ``entry.json``: an entry whose files no longer
+match (truncated, overwritten, missing) is damaged, discarded, and made again by the next
+run that needs it. Checking costs one ``stat`` per file, so a cache hit stays cheap.
+
+Every run holds a shared lock on ``lock`` for its life; ``clear`` takes it exclusively,
+so it never deletes results a running run still needs. A run holds an exclusive lock on
 ``tmp/<run id>/lock`` while it lives; a scratch folder whose lock can be taken belongs to a
 run that is gone (killed, crashed, or on another host of a shared cache) and is removed by
 the next run or by ``lamella cache clear``.
@@ -27,13 +34,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from lamella.core.errors import LamellaError
-from lamella.core.sdk import INPUTS_DIR
+from lamella.core.sdk import INPUTS_DIR, OUTPUTS_DIR
 from lamella.runner._files import atomic_write_json
+from lamella.runner.cache._use_lock import CacheInUse, CacheUseLock
 
-__all__ = ["CacheEntry", "CacheStore"]
+__all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore"]
 
 ENTRY_FILE = "entry.json"
 LOCK_FILE = "lock"
+FILES_KEY = "files"  # entry.json: output file -> [size, mtime_ns] when stored
+_READ_ONLY = 0o444
 _YOUNG_S = 60  # a scratch folder this new may not have its lock yet
 
 
@@ -61,6 +71,17 @@ class CacheEntry:
         """The module's log of the run that made this entry."""
         return self.folder / "log.txt"
 
+    def damaged_files(self) -> list[Path]:
+        """Output files missing, or changed in size or modification time since stored."""
+        recorded = self.meta.get(FILES_KEY) or {}
+        out = self.folder / OUTPUTS_DIR
+        return [path for files in self.outputs.values() for path in files
+                if not _unchanged(path, recorded.get(path.relative_to(out).as_posix()))]
+
+
+class CacheError(LamellaError):
+    """The cache folder cannot be used."""
+
 
 class CacheStore:
     """Look up, add and list finished node runs."""
@@ -75,8 +96,9 @@ class CacheStore:
             for folder in (self.store_dir, self.tmp_dir, self.history_dir):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LamellaError(f"cache folder {self.root}: cannot be used ({exc.strerror}); give "
-                               "another with --cache-dir or LAMELLA_CACHE_DIR") from None
+            raise CacheError(f"cache folder {self.root}: cannot be used ({exc.strerror}); give "
+                             "another cache folder, or set LAMELLA_CACHE_DIR") from None
+        self._use = CacheUseLock(self.root / LOCK_FILE)
 
     # ----- lookup and commit ------------------------------------------------------------
     def _entry_dir(self, key: str) -> Path:
@@ -85,8 +107,8 @@ class CacheStore:
     def get(self, key: str) -> CacheEntry | None:
         """The entry for ``key``, or None if the store has none or a damaged one.
 
-        A damaged entry (unreadable, or a listed file missing) is removed, so the node runs
-        again and stores a sound one.
+        A damaged entry (unreadable, or a listed file missing or changed since it was
+        stored) is removed, so the node runs again and stores a sound one.
         """
         folder = self._entry_dir(key)
         if not folder.exists():
@@ -94,13 +116,17 @@ class CacheStore:
         try:
             meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
             entry = CacheEntry(key, folder, meta)
-            complete = all(p.is_file() for files in entry.outputs.values() for p in files)
-        except (OSError, ValueError, KeyError):
-            complete = False
-        if not complete:
+            sound = not entry.damaged_files()
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            sound = False
+        if not sound:
             self._discard(folder)
             return None
         return entry
+
+    def discard(self, entry: CacheEntry) -> None:
+        """Remove a damaged entry, so the next run that needs it makes it again."""
+        self._discard(entry.folder)
 
     def commit(self, key: str, task_dir: Path, meta: dict[str, Any], *,
                replace: bool = False) -> CacheEntry:
@@ -110,7 +136,8 @@ class CacheStore:
         otherwise an existing entry wins (another run stored the same result first).
         """
         shutil.rmtree(task_dir / INPUTS_DIR, ignore_errors=True)  # links into other entries
-        atomic_write_json(task_dir / ENTRY_FILE, meta)
+        sealed = _seal(task_dir / OUTPUTS_DIR, meta["outputs"])
+        atomic_write_json(task_dir / ENTRY_FILE, {**meta, FILES_KEY: sealed})
         target = self._entry_dir(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         if replace and target.exists():
@@ -134,7 +161,12 @@ class CacheStore:
 
     # ----- run scratch space ------------------------------------------------------------
     def new_run_dir(self, run_id: str) -> Path:
-        """A scratch folder for one run, locked until :meth:`release_run_dir`."""
+        """A scratch folder for one run, locked until :meth:`release_run_dir`.
+
+        From here to :meth:`release_run_dir` the run also holds the cache's shared lock,
+        so :meth:`clear` waits for no one and refuses while the run is on.
+        """
+        self._use.share()
         self.remove_abandoned_runs()
         folder = self.tmp_dir / run_id
         folder.mkdir(parents=True)
@@ -151,6 +183,7 @@ class CacheStore:
         lock = self._locks.pop(run_id, None)
         if lock is not None:
             lock.close()
+        self._use.release()
 
     def remove_abandoned_runs(self) -> None:
         """Delete scratch folders no live run holds (see the module docstring)."""
@@ -188,13 +221,49 @@ class CacheStore:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file() and not p.is_symlink())
 
     def clear(self) -> int:
-        """Remove every entry, the history and abandoned scratch folders; return bytes freed."""
-        freed = self.size_bytes()
-        for folder in (self.store_dir, self.history_dir):
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True, exist_ok=True)
-        self.remove_abandoned_runs()
-        return freed - self.size_bytes()
+        """Remove every entry, the history and abandoned scratch folders; return bytes freed.
+
+        Raises :class:`CacheInUse` while a run is using the cache.
+        """
+        with self._use.exclusive():
+            freed = self.size_bytes()
+            for folder in (self.store_dir, self.history_dir):
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True, exist_ok=True)
+            self.remove_abandoned_runs()
+            return freed - self.size_bytes()
+
+
+def _seal(outputs_dir: Path, written: dict[str, list[str]]) -> dict[str, list[int]]:
+    """Make the listed output files read-only; return each one's size and mtime.
+
+    Read-only stops a module that opens its (linked) input for writing, unless it runs as
+    root; the size and mtime catch that case too, and any later damage.
+    """
+    sealed = {}
+    for files in written.values():
+        for name in files:
+            path = outputs_dir / name
+            os.chmod(path, _READ_ONLY)
+            sealed[name] = list(_size_and_mtime(path) or ())
+    return sealed
+
+
+def _size_and_mtime(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _unchanged(path: Path, recorded: object) -> bool:
+    """True if ``path`` exists with the [size, mtime_ns] recorded when it was stored.
+
+    Entries stored without them count as damaged: there is nothing to check them by.
+    """
+    now = _size_and_mtime(path)
+    return now is not None and isinstance(recorded, list) and list(now) == recorded
 
 
 def _abandoned(folder: Path) -> bool:

@@ -228,6 +228,7 @@ def test_no_cache_refreshes_the_stored_result(make_analysis, image_file: Path, t
                                               isolated_cache: Path) -> None:
     make_analysis(CHAIN).run(out=tmp_path / "out")
     stored = next((isolated_cache / "store").rglob("table.csv"))
+    stored.chmod(0o644)  # stored files are read-only
     stored.write_text("mean,pixel_nm\n999,CORRUPT\n")
     result = make_analysis(CHAIN).run(out=tmp_path / "out", use_cache=False)
     assert result.table("table")["mean"].tolist() == [15.0]
