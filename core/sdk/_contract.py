@@ -3,7 +3,8 @@
 A node run gets a fresh folder::
 
     task.json      what to do: inputs, parameters, outputs, resources (TaskSpec)
-    inputs/        one sub-folder per input port holding its files (read-only in containers)
+    inputs/        one sub-folder per input port holding its files (read-only in containers;
+                   a module must never write to them)
     outputs/       where the module writes; it also writes outputs/outputs.json
     log.txt        everything the module printed
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +80,20 @@ def prepare_task_folder(
     inputs: dict[str, list[Path]],
     params: dict[str, Any],
     resources: TaskResources | None = None,
+    copied: Collection[str] = (),
 ) -> TaskSpec:
-    """Create the task folder: link input files into ``inputs/<port>/`` and write task.json.
+    """Create the task folder: put input files into ``inputs/<port>/`` and write task.json.
 
-    Input files are symlinked, not copied, so large images cost nothing to pass along.
+    Input files are symlinked, so large images cost nothing to pass from node to node (the
+    runner links only to read-only files of its cache). Ports named in ``copied`` get copies
+    instead: the runner copies the user's own files that way, so a module that wrongly
+    writes to its input changes its own copy, never the user's original.
     """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / OUTPUTS_DIR).mkdir(exist_ok=True)
     relative_inputs = {
-        port: [_link_input(folder, port, index if len(paths) > 1 else None, Path(path))
+        port: [_place_input(folder, port, index if len(paths) > 1 else None, Path(path),
+                            link=port not in copied)
                for index, path in enumerate(paths)]
         for port, paths in inputs.items()
     }
@@ -104,14 +112,17 @@ def prepare_task_folder(
     return spec
 
 
-def _link_input(folder: Path, port: str, index: int | None, source: Path) -> str:
+def _place_input(folder: Path, port: str, index: int | None, source: Path, *, link: bool) -> str:
     port_dir = folder / INPUTS_DIR / port
     port_dir.mkdir(parents=True, exist_ok=True)
     # A single file keeps its name (messages show it); list items get an index prefix so
     # two files with the same name stay distinct.
-    link = port_dir / (source.name if index is None else f"{index}-{source.name}")
-    os.symlink(source.resolve(), link)
-    return link.relative_to(folder).as_posix()
+    target = port_dir / (source.name if index is None else f"{index}-{source.name}")
+    if link:
+        os.symlink(source.resolve(), target)
+    else:
+        shutil.copyfile(source, target)  # content only: the copy is the task's own, writable
+    return target.relative_to(folder).as_posix()
 
 
 def read_outputs_file(outputs_dir: Path) -> dict[str, list[str]]:

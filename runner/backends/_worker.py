@@ -39,6 +39,8 @@ def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
     if parent_pid is not None and os.getppid() != parent_pid:
         return  # the runner died before the request above could take effect
     faulthandler.enable()  # a segfault writes the Python stack to the node's log
+    # Each line reaches the log when printed, so a node cut short keeps what it said.
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     while True:
         try:
             message = conn.recv()

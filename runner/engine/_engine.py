@@ -4,6 +4,11 @@ It decides what can run (upstream done), what need not run (cache hit), hands th
 the backend within its free slots, stores results, publishes workflow outputs and emits one
 event for every change of a node's state. A failed node skips only its dependants;
 independent branches and other items go on.
+
+Modules must not write to their inputs. The user's files reach a module as copies, stored
+results as links to read-only files; after each run the engine checks every input file's
+size, mtime and inode, fails a node that changed one, and discards a stored result so
+changed (it is made again).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from lamella.core.sdk import (
     read_outputs_file,
 )
 from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
-from lamella.runner.cache import CacheStore
+from lamella.runner.cache import CacheEntry, CacheStore
 from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._publish import OutputFolder
@@ -69,12 +74,20 @@ class Engine:
                     self._handle(update)
         finally:
             self.backend.close()
+            self._end_unfinished()
             self.store.release_run_dir(self.run_id)
             self._order_published()
-            for job in self.jobs:
-                if not job.done:  # the run was interrupted around it
-                    job.status = "interrupted"
         return self.jobs
+
+    def _end_unfinished(self) -> None:
+        """After an interruption: nodes cut short keep their log so far, like failed ones."""
+        for job in self.jobs:
+            if job.status == "running":
+                job.status, job.finished = "interrupted", time.time()
+                if job.log is not None:
+                    job.log = self.out.publish_log(job.item.name, job.node.id, job.log) or job.log
+            elif not job.done:
+                job.status = "not_started"
 
     def _order_published(self) -> None:
         # Outputs are published as nodes finish; list them in the workflow's declared order.
@@ -90,7 +103,7 @@ class Engine:
             entry = self.store.get(job.key) if self.use_cache else None
             if entry is not None:
                 self._reuse(job, entry)
-            elif self.backend.free_slots > 0:
+            elif self.backend.free_slots > 0 and self._inputs_sound(job):
                 self._submit(job)
 
     def _skip_unreachable(self) -> None:
@@ -101,6 +114,15 @@ class Engine:
 
     def _upstream_ok(self, job: Job) -> bool:
         return all(self._job_for(job, n).ok for n in self.graph.upstream(job.node.id))
+
+    def _user_file_ports(self, job: Job) -> set[str]:
+        """Input ports wired to workflow inputs: they receive the user's own files."""
+        return {port for port, wire in job.node.wires.items() if wire.is_workflow_input}
+
+    def _sources(self, job: Job) -> dict[str, Job]:
+        """Input port -> the job whose stored result feeds it (workflow inputs left out)."""
+        return {port: self._job_for(job, wire.node or "") for port, wire in job.node.wires.items()
+                if not wire.is_workflow_input}
 
     def _job_for(self, job: Job, node_id: str) -> Job:
         """The job of ``node_id`` for the same item as ``job``."""
@@ -140,11 +162,12 @@ class Engine:
             return "ran: no earlier run of this node is in the cache"
         reasons = changed_components(previous, job.components)
         if not reasons:
-            return "ran: its earlier result is no longer in the cache (cache cleared?)"
+            return "ran: its earlier result is no longer in the cache (cleared, or found damaged)"
         return "ran: " + "; ".join(reasons)
 
-    def _reuse(self, job: Job, entry) -> None:  # type: ignore[no-untyped-def]
+    def _reuse(self, job: Job, entry: CacheEntry) -> None:
         job.status, job.outputs, job.output_digests = "cached", entry.outputs, entry.output_digests
+        job.entry = entry
         job.log = entry.log
         job.reason = f"reused: same module, parameters and inputs as run {entry.meta.get('run_id')}"
         self.store.remember_components(self._history_id(job), job.components)
@@ -159,8 +182,10 @@ class Engine:
         manifest = job.node.entry.manifest
         granted = TaskResources(threads=self.backend.capabilities.threads_per_slot,
                                 memory_gb=manifest.resources.memory_gb)
-        prepare_task_folder(job.task_dir, node=job.node.id, manifest=manifest,
-                            inputs=job.input_files, params=job.node.params, resources=granted)
+        spec = prepare_task_folder(job.task_dir, node=job.node.id, manifest=manifest,
+                                   inputs=job.input_files, params=job.node.params,
+                                   resources=granted, copied=self._user_file_ports(job))
+        job.watch_inputs(spec.inputs)
         job.log = job.task_dir / LOG_FILE
         job.log.touch()
         job.status, job.started = "running", time.time()
@@ -172,10 +197,12 @@ class Engine:
         job = self._by_id[update.job_id]
         if isinstance(update, NodeProgress):
             self._emit("node_progress", job, progress=update.fraction, message=update.message)
+        elif job.changed_inputs():
+            self._fail_for_writing_inputs(job, update.exit_status)
         elif update.ok:
             self._finish(job, update)
         else:
-            self._fail(job, update.error, update.exit_status)
+            self._fail(job, job.in_user_terms(update.error), update.exit_status)
 
     def _finish(self, job: Job, result: NodeResult) -> None:
         job.finished = time.time()
@@ -194,7 +221,7 @@ class Engine:
             "workflow": self.graph.workflow.name, "created": job.finished,
         }, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
-        job.log = entry.log
+        job.entry, job.log = entry, entry.log
         self.store.remember_components(self._history_id(job), job.components)
         self._publish(job)
         self._emit("node_finished", job, detail={"duration_s": round(job.finished - (job.started or 0), 3),
@@ -203,15 +230,45 @@ class Engine:
     def _fail(self, job: Job, error: str, exit_status: int | None) -> None:
         job.status, job.error, job.exit_status = "failed", error, exit_status
         job.finished = time.time()
+        tail = log_tail(job.log)
         log = self.out.publish_log(job.item.name, job.node.id, job.log) if job.log else None
         job.log = log or job.log
         self._emit("node_failed", job, message=error,
-                   detail={"exit_status": exit_status, "log": str(job.log), "log_tail": log_tail(job.log)})
+                   detail={"exit_status": exit_status, "log": str(job.log), "log_tail": tail})
         for node_id in sorted(self.graph.downstream(job.node.id), key=self.graph.order.index):
             dependant = self._job_for(job, node_id)
             if not dependant.done:
                 dependant.status, dependant.skipped_because = "skipped", job.node.id
                 self._emit("node_skipped", dependant, message=f"skipped because '{job.node.id}' failed")
+
+    # ----- inputs a module wrote to ------------------------------------------------------
+    def _fail_for_writing_inputs(self, job: Job, exit_status: int | None) -> None:
+        port, path = job.changed_inputs()[0]
+        manifest = job.node.entry.manifest
+        self._fail(job, f"node '{job.where(batch=self.out.batch)}' ({manifest.id} "
+                        f"{manifest.version}) wrote to its input '{port}' ({path.name}); modules "
+                        "must not write to their inputs (write new files to outputs/)", exit_status)
+        for source in self._sources(job).values():
+            self._inputs_sound_from(source, damaged_by=job)
+
+    def _inputs_sound(self, job: Job) -> bool:
+        """False (and the job skipped) if a stored result it reads was changed meanwhile."""
+        return all(self._inputs_sound_from(source) for source in self._sources(job).values())
+
+    def _inputs_sound_from(self, source: Job, damaged_by: Job | None = None) -> bool:
+        """Check ``source``'s stored result; if damaged, discard it and skip its readers."""
+        if source.entry is None or not source.entry.damaged_files():
+            return True
+        self.store.discard(source.entry)  # the next run makes it again
+        source.entry = None
+        culprit = f"'{damaged_by.node.id}' wrote to it" if damaged_by else "a module wrote to it"
+        for reader in self.jobs:
+            if (reader.status == "waiting" and reader.item == source.item
+                    and source.node.id in self.graph.upstream(reader.node.id)):
+                reader.status, reader.skipped_because = "skipped", damaged_by.node.id if damaged_by else ""
+                self._emit("node_skipped", reader, message=f"skipped: the result of "
+                           f"'{source.node.id}' it reads was changed ({culprit})")
+        return False
 
     # ----- outputs and events -----------------------------------------------------------
     def _publish(self, job: Job) -> None:
