@@ -9,7 +9,7 @@ For notebooks::
 
 from typing import TYPE_CHECKING
 
-from lamella.core._lazy import lazy_attributes
+from lamella.core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lamella.runner._results import RunResult

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lamella.core._lazy import lazy_attributes
+from lamella.core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lamella.core.sdk._contract import (

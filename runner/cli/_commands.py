@@ -13,7 +13,7 @@ from lamella.core.events import RunEvent
 from lamella.runner import Analysis
 from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.cli._console import err_console, escape, out_console
-from lamella.runner.cli._display import JsonEvents, PlainLines, ProgressBars, Silent
+from lamella.runner.cli._display import Display, JsonEvents, PlainLines, ProgressBars, Silent
 from lamella.runner.cli._report import print_explanations, print_failures, print_summary
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _parse_inputs(values: list[str]) -> dict[str, str]:
     return inputs
 
 
-def _sink(args: argparse.Namespace, order: list[str]):  # type: ignore[no-untyped-def]
+def _sink(args: argparse.Namespace, order: list[str]) -> Display:
     if args.json_events:
         return JsonEvents()
     if args.quiet:

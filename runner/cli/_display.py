@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from lamella.core.events import RunEvent
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
 
-__all__ = ["JsonEvents", "PlainLines", "ProgressBars", "Silent"]
+__all__ = ["Display", "JsonEvents", "PlainLines", "ProgressBars", "Silent"]
 
 _STATE_WORDS = {
     "node_started": "running",
@@ -25,6 +25,16 @@ _STATE_WORDS = {
     "node_failed": "FAILED",
     "node_skipped": "skipped",
 }
+
+
+class Display(Protocol):
+    """What every way of showing a run offers: take events, then tidy up once."""
+
+    def __call__(self, event: RunEvent) -> None:
+        """Show one event."""
+
+    def close(self) -> None:
+        """Finish drawing (stop live bars)."""
 
 
 class Silent:
