@@ -45,20 +45,27 @@ def test_measure_on_known_shapes(sample, tmp_path: Path) -> None:
     measured_ecd = table.loc[inside.index, "ecd_nm"] / PIXEL_NM
     # Every particle: the ECD of its exact pixel set (touching ones lose their overlap).
     assert np.allclose(measured_ecd, np.sqrt(4 * inside["area_px"] / np.pi), atol=1e-9)
-    # Free particles: within 1 px of the ECD of the drawn shape's exact outline area.
+    # Free particles: within 1 px of the ECD of the drawn shape's exact outline area, and
+    # unbiased: the pixel count estimates the area without bias (mean error here -0.005 px).
     free = ~inside["touching"]
-    assert np.abs(measured_ecd[free] - inside.loc[free, "ecd_analytic_px"]).max() <= 1.0
+    ecd_error = measured_ecd[free] - inside.loc[free, "ecd_analytic_px"]
+    assert np.abs(ecd_error).max() <= 1.0
+    assert abs(ecd_error.mean()) <= 0.1
 
     ellipses = inside[(inside["shape"] == "ellipse") & ~inside["touching"]]
     assert len(ellipses) > 100
     bound = np.array([feret.expected_pixel_outline_feret(r.semi_major_px, r.semi_minor_px,
                                                          np.radians(r.angle_deg), n_angles=3600)
                       for r in ellipses.itertuples()])
-    for column, i in (("feret_max_nm", 0), ("feret_min_nm", 1)):
+    # Mean gaps below the bound over random ellipses (docs/measurements.md): 0.5 px for
+    # feret_max, 0.6 px for feret_min (this sample: 0.38 and 0.80). Within 0.25 px of those,
+    # so that a systematic error of half a pixel either way fails.
+    for column, i, mean_gap in (("feret_max_nm", 0, 0.5), ("feret_min_nm", 1, 0.6)):
         measured = table.loc[ellipses.index, column].to_numpy() / PIXEL_NM
         gap = bound[:, i] - measured
         assert gap.min() >= -1e-6 and gap.max() <= 2 * np.sqrt(2)  # the proven band
         assert np.mean(np.abs(measured - (bound[:, i] - 0.5)) <= 1.0) >= 0.95
+        assert abs(gap.mean() - mean_gap) <= 0.25, column
 
 
 @pytest.mark.slow
@@ -73,17 +80,21 @@ def test_whole_workflow_recovers_sizes(sample, tmp_path: Path) -> None:
 
     matching = match(labels, predicted)
     inside = set(truth.index[~truth["border"]])
-    assert len({t for t, _, _ in matching.pairs} & inside) >= 0.9 * len(inside)
+    assert len({t for t, _, _ in matching.pairs} & inside) >= 0.95 * len(inside)  # found: 99.7 %
 
     truth_sizes = pd.DataFrame(objects.measure_objects(labels)).set_index("label")
     found_sizes = pd.DataFrame(objects.measure_objects(predicted)).set_index("label")
     t_ids = [t for t, _, _ in matching.pairs]
     p_ids = [p for _, p, _ in matching.pairs]
+    # No size bias: most particles are found exactly (median error 0), and the mean error
+    # stays within 0.3 px (measured: ECD -0.11, feret_max +0.07, feret_min +0.01), so a
+    # systematic error of half a pixel fails either way.
     for quantity in ("ecd", "feret_max", "feret_min"):
         error = found_sizes.loc[p_ids, quantity].to_numpy() - truth_sizes.loc[t_ids, quantity].to_numpy()
         assert np.mean(np.abs(error) <= 1.0) >= 0.9, quantity   # per particle, in pixels
-        assert abs(np.median(error)) <= 0.5, quantity              # no size bias
+        assert abs(np.median(error)) <= 0.25, quantity
+        assert abs(np.mean(error)) <= 0.3, quantity
     measured_ecd = result.table("sizes")["ecd_nm"] / PIXEL_NM
     true_ecd = truth.loc[sorted(inside), "ecd_px"]
-    for q in (10, 50, 90):
-        assert abs(np.percentile(measured_ecd, q) - np.percentile(true_ecd, q)) <= 1.0, f"D{q}"
+    for q in (10, 50, 90):  # measured: within 0.13 px
+        assert abs(np.percentile(measured_ecd, q) - np.percentile(true_ecd, q)) <= 0.5, f"D{q}"

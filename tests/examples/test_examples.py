@@ -52,7 +52,17 @@ def test_nanoparticle_size_distribution(tmp_path: Path) -> None:
     labels = read_image(result.path("labels")).data
     assert labels.shape == (768, 1024)  # the 60-row data bar was cut
     matching = match(tifffile.imread(DATA / "particles-truth.tif"), labels)
-    assert matching.mean_matched_iou > 0.85
+    assert matching.mean_matched_iou > 0.85  # measured: 0.92
+    # Each particle found as itself (IoU > 0.5), not merged with its neighbours nor split:
+    # measured recall 0.988 of the particles inside, precision 0.986.
+    found = {t for t, _, _ in matching.pairs}
+    assert len(found & set(inside["label"])) >= 0.95 * len(inside)
+    assert len(matching.pairs) >= 0.95 * matching.predicted_count
+    # The size distribution, the example's result: D10, D50, D90 of the ECD within one pixel
+    # of the truth (measured: -0.82, -0.23, +0.40 nm).
+    for q in (10, 50, 90):
+        error = np.percentile(sizes["ecd_nm"], q) - np.percentile(inside["ecd_nm"], q)
+        assert abs(error) <= 2.5, f"D{q} is {error:+.2f} nm from the truth"
     record = json.loads(result.record_path.read_text())
     assert record["items"]["nanoparticle-size-distribution"]["nodes"]["measure"]["status"] == "finished"
 
@@ -63,7 +73,12 @@ def test_phase_fractions(tmp_path: Path) -> None:
     fractions = result.table("fractions").set_index("class")["area_fraction"]
     truth = pd.read_csv(DATA / "microstructure-truth.csv").set_index("class")["area_fraction"]
     assert fractions.index.tolist() == [1, 2, 3]
-    assert np.allclose(fractions.values, truth.values, atol=0.02)
+    # Measured: -0.007, +0.014, -0.007. The blurred boundaries between the darkest and the
+    # brightest phase pass through the middle grey, so phase 2 gains what 1 and 3 lose;
+    # denoising does not change that (it is in the image).
+    error = fractions.values - truth.values
+    assert np.abs(error).max() <= 0.015
+    assert (np.abs(error) <= 0.05 * truth.values).all()  # 5 % of each phase's own fraction
     assert fractions.sum() == pytest.approx(1.0)
     assert (tmp_path / "out" / "chart.svg").read_text().count("%") >= 3
 
@@ -76,5 +91,10 @@ def test_nuclei_count_against_hand_labels(tmp_path: Path) -> None:
     matching = match(truth, predicted)
     assert matching.truth_count == 125
     assert abs(len(result.table("nuclei")) - 125) <= 12.5  # count within 10 % of the hand labels
-    assert matching.mean_matched_iou >= 0.7
+    assert matching.mean_matched_iou >= 0.7  # measured: 0.81
+    # Nuclei found one for one (IoU > 0.5), so a right count made of merged nuclei and specks
+    # fails. Measured: recall 0.80 (100 of 125), precision 0.82; most misses are touching
+    # nuclei left merged.
+    assert matching.recall >= 0.75
+    assert len(matching.pairs) >= 0.75 * matching.predicted_count
     assert result.table("nuclei").columns[1] == "area_px2"  # no pixel size in this file
