@@ -20,10 +20,19 @@ from functools import cached_property
 from pathlib import Path
 
 from lamella.core.catalog import Catalog
-from lamella.core.errors import LamellaError
 from lamella.core.events import RunEvent
 from lamella.core.graph import WorkflowGraph, build_graph
 from lamella.core.workflow import Workflow, load_workflow
+from lamella.runner._arguments import (
+    ArgumentError,
+    check_batch,
+    check_callback,
+    check_flag,
+    check_inputs,
+    check_jobs,
+    check_modules,
+    check_path,
+)
 from lamella.runner._combine import combine_tables
 from lamella.runner._files import atomic_write_text
 from lamella.runner._results import RunResult
@@ -40,7 +49,7 @@ from lamella.runner.engine import (
     single_item,
 )
 
-__all__ = ["Analysis"]
+__all__ = ["Analysis", "ArgumentError"]
 
 
 class Analysis:
@@ -59,9 +68,13 @@ class Analysis:
         self.catalog = catalog or Catalog.discover()
 
     @classmethod
-    def load(cls, path: str | Path, *, modules: Iterable[str | Path] = ()) -> Analysis:
-        """Load a workflow file; ``modules`` adds module folders (like ``--modules``)."""
-        return cls(load_workflow(path), Catalog.discover([Path(m) for m in modules]))
+    def load(cls, path: str | Path, *, modules: str | Path | Iterable[str | Path] = ()) -> Analysis:
+        """Load a workflow file; ``modules`` adds module folders (like ``--modules``).
+
+        Raises :class:`ArgumentError` for an argument of the wrong kind.
+        """
+        workflow_path = check_path("path", path, what="a workflow file path")
+        return cls(load_workflow(workflow_path), Catalog.discover(check_modules(modules)))
 
     @cached_property
     def graph(self) -> WorkflowGraph:
@@ -80,18 +93,20 @@ class Analysis:
 
         Results go to ``out`` (default ``results/<workflow name>``). Nodes whose module,
         parameters and input content match an earlier run are reused from the cache unless
-        ``use_cache`` is false. Returns the :class:`RunResult` also when nodes failed.
+        ``use_cache`` is false. Returns the :class:`RunResult` also when nodes failed; raises
+        :class:`ArgumentError` for a wrong argument before anything runs.
         """
+        given, pattern = check_inputs(inputs), check_batch(batch)
+        out_dir = check_path("out", out) or Path("results") / _safe_name(self.workflow.name)
+        jobs = check_jobs(jobs) or os.cpu_count() or 1
+        use_cache = check_flag("use_cache", use_cache)
+        cache_root = check_path("cache_dir", cache_dir) or default_cache_dir()
+        emit = check_callback("on_event", on_event) or (lambda event: None)
         graph = self.graph
-        given = dict(inputs or {})
-        items = batch_items(self.workflow, batch, given) if batch else [single_item(self.workflow, given)]
-        return _execute(
-            graph, items, batch=batch is not None,
-            out_dir=Path(out) if out else Path("results") / _safe_name(self.workflow.name),
-            jobs=jobs or os.cpu_count() or 1, use_cache=use_cache,
-            store=CacheStore(Path(cache_dir) if cache_dir else default_cache_dir()),
-            emit=on_event or (lambda event: None),
-        )
+        items = (batch_items(self.workflow, pattern, given) if pattern is not None
+                 else [single_item(self.workflow, given)])
+        return _execute(graph, items, batch=pattern is not None, out_dir=out_dir, jobs=jobs,
+                        use_cache=use_cache, store=CacheStore(cache_root), emit=emit)
 
 
 def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir: Path, jobs: int,
@@ -132,10 +147,11 @@ def _prepare_out_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise LamellaError(f"--out {out_dir}: is a file, not a folder; give a folder path") from None
+        raise ArgumentError("out", "is a file, not a folder; give a folder path",
+                            value=out_dir) from None
     except OSError as exc:
-        raise LamellaError(f"--out {out_dir}: cannot create the results folder ({exc.strerror}); "
-                           "give another folder") from None
+        raise ArgumentError("out", f"cannot create the results folder ({exc.strerror}); give "
+                            "another folder", value=out_dir) from None
 
 
 def _remove_previous_results(out_dir: Path) -> None:

@@ -1,0 +1,140 @@
+"""Checks of the arguments callers give :class:`lamella.runner.Analysis`, before anything runs.
+
+A wrong argument raises :class:`ArgumentError`, which keeps the argument's name apart from
+the problem: the Python API names it as Python does (``inputs['image']``, ``out='x'``), the
+command line as its option (``--input image``, ``--out x``), from the same error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from lamella.core.errors import LamellaError
+
+__all__ = [
+    "ArgumentError",
+    "check_batch",
+    "check_callback",
+    "check_flag",
+    "check_inputs",
+    "check_jobs",
+    "check_modules",
+    "check_path",
+]
+
+_SHOWN_CHARS = 60
+
+
+class ArgumentError(LamellaError):
+    """An argument of ``Analysis.load`` or ``Analysis.run`` is wrong.
+
+    ``argument`` is the parameter's name (``inputs``, ``out``, ``jobs``...), ``key`` the
+    entry of a mapping argument (``image`` in ``inputs``), ``value`` what to show beside
+    the name (the folder of ``out``), ``problem`` what is wrong and what to do.
+    ``str(error)`` words it for Python; :meth:`as_option` for a command line.
+    """
+
+    def __init__(self, argument: str, problem: str, *, key: str | None = None,
+                 value: str | os.PathLike[str] | None = None) -> None:
+        self.argument, self.problem, self.key = argument, problem, key
+        self.value = None if value is None else os.fspath(value)
+        super().__init__(self._python_wording())
+
+    def _python_wording(self) -> str:
+        name = self.argument + (f"[{self.key!r}]" if self.key is not None else "")
+        return f"{name}{'' if self.value is None else f'={self.value!r}'}: {self.problem}"
+
+    def as_option(self, option: str) -> str:
+        """The message with the argument named by a command-line ``option`` (``--out``)."""
+        parts = [option, self.key, self.value]
+        return f"{' '.join(p for p in parts if p is not None)}: {self.problem}"
+
+
+def shown(value: object) -> str:
+    """A value as a message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 3] + "..."
+
+
+def _is_path(value: object) -> TypeGuard[str | os.PathLike[str]]:
+    if isinstance(value, str):
+        return value != ""
+    return isinstance(value, os.PathLike) and isinstance(os.fspath(value), str)
+
+
+def check_path(argument: str, value: object, *, what: str = "a folder path") -> Path | None:
+    """``value`` as a Path (None stays None); anything but text or a path is refused."""
+    if value is None:
+        return None
+    if not _is_path(value):
+        raise ArgumentError(argument, f"expected {what}, got {shown(value)}")
+    return Path(value)
+
+
+def check_inputs(inputs: object) -> dict[str, str | Path]:
+    """Workflow input name -> file path."""
+    if inputs is None:
+        return {}
+    if not isinstance(inputs, Mapping):
+        raise ArgumentError("inputs", "expected a mapping of workflow input name to file path, "
+                            f"e.g. {{'image': 'my.tif'}}, got {shown(inputs)}")
+    checked: dict[str, str | Path] = {}
+    for name, path in inputs.items():
+        if not isinstance(name, str):
+            raise ArgumentError("inputs", f"input names are text, got {shown(name)}")
+        if not _is_path(path):
+            raise ArgumentError("inputs", f"expected a file path, got {shown(path)}", key=name)
+        checked[name] = Path(path)
+    return checked
+
+
+def check_batch(batch: object) -> str | None:
+    """A glob pattern (``'data/*.tif'`` or ``'image=data/*.tif'``), or None."""
+    if batch is None:
+        return None
+    if not _is_path(batch):
+        raise ArgumentError("batch", "expected a glob pattern such as 'data/*.tif' or "
+                            f"'image=data/*.tif', got {shown(batch)}")
+    return os.fspath(batch)
+
+
+def check_jobs(jobs: object) -> int | None:
+    """How many modules may run at once: a whole number >= 1, or None for the default."""
+    if jobs is None:
+        return None
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ArgumentError("jobs", f"expected a whole number >= 1, got {shown(jobs)}")
+    return jobs
+
+
+def check_flag(argument: str, value: object) -> bool:
+    """A True/False switch."""
+    if not isinstance(value, bool):
+        raise ArgumentError(argument, f"expected True or False, got {shown(value)}")
+    return value
+
+
+def check_callback(argument: str, value: object) -> Callable[..., Any] | None:
+    """A function to call, or None."""
+    if value is not None and not callable(value):
+        raise ArgumentError(argument, f"expected a function or None, got {shown(value)}")
+    return value
+
+
+def check_modules(modules: object) -> list[Path]:
+    """Module folders: one path, or an iterable of paths."""
+    if _is_path(modules):
+        return [Path(modules)]
+    if isinstance(modules, bytes) or not isinstance(modules, Iterable):
+        raise ArgumentError("modules", "expected a module folder or a list of them, got "
+                            f"{shown(modules)}")
+    folders = []
+    for folder in modules:
+        if not _is_path(folder):
+            raise ArgumentError("modules", f"expected module folder paths, got {shown(folder)} "
+                                "in the list")
+        folders.append(Path(folder))
+    return folders
