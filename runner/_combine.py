@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 from lamella.core.graph import WorkflowGraph
-from lamella.runner._files import atomic_write_text
 from lamella.runner.engine import OutputFolder, RunItem
 
 __all__ = ["combine_tables"]
@@ -18,9 +17,9 @@ def combine_tables(graph: WorkflowGraph, items: list[RunItem], out: OutputFolder
     """Write ``OUT/<output>.csv`` for every table output; return output name -> path."""
     combined = {}
     for name in _table_outputs(graph):
-        rows, header = _collect(name, items, published)
+        rows, header = _collect(name, items, published, out)
         if header:
-            combined[name] = atomic_write_text(out.root / f"{name}.csv", _to_csv(header, rows))
+            combined[name] = out.write_text(f"{name}.csv", _to_csv(header, rows))
     return combined
 
 
@@ -33,8 +32,8 @@ def _table_outputs(graph: WorkflowGraph) -> list[str]:
     return names
 
 
-def _collect(name: str, items: list[RunItem],
-             published: dict[str, dict[str, list[Path]]]) -> tuple[list[list[str]], list[str]]:
+def _collect(name: str, items: list[RunItem], published: dict[str, dict[str, list[Path]]],
+             out: OutputFolder) -> tuple[list[list[str]], list[str]]:
     header: list[str] = []
     rows: list[dict[str, str]] = []
     for item in items:
@@ -42,7 +41,7 @@ def _collect(name: str, items: list[RunItem],
         if not files:
             continue  # the item failed; the run record says why
         image = ";".join(p.name for p in item.inputs.values())
-        with files[0].open(newline="", encoding="utf-8") as handle:
+        with out.staged(files[0]).open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             item_header = next(reader, [])
             if not header:

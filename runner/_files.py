@@ -1,4 +1,4 @@
-"""Files written so that no reader ever sees half of one.
+"""Files written so that no reader ever sees half of one, and a lock for a folder.
 
 Each file goes to a hidden temporary name in its destination folder and is renamed into
 place: a rename within one folder is atomic, so a killed run leaves either the old file or
@@ -7,6 +7,7 @@ the new one, never a partial one.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -14,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_copy", "atomic_write_json", "atomic_write_text", "path_within"]
+__all__ = ["FolderBusy", "FolderLock", "atomic_copy", "atomic_write_json", "atomic_write_text",
+           "path_within"]
 
 
 def _umask() -> int:
@@ -68,3 +70,51 @@ def path_within(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+class FolderBusy(Exception):
+    """Another process holds the lock."""
+
+
+class FolderLock:
+    """An exclusive ``flock`` on a lock file, removed again when released.
+
+    The kernel drops the lock when its holder dies, so a killed process never blocks the
+    next one; the file it leaves is simply locked anew.
+    """
+
+    def __init__(self, path: Path, handle: int) -> None:
+        self.path, self._handle = path, handle
+
+    @classmethod
+    def take(cls, path: Path) -> FolderLock:
+        """Lock ``path`` (created if missing) at once; :class:`FolderBusy` if it is held."""
+        while True:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(handle)
+                raise FolderBusy(str(path)) from None
+            except BaseException:
+                os.close(handle)
+                raise
+            if _same_file(handle, path):
+                return cls(path, handle)
+            # Its holder removed the file as we opened it: lock the file now there.
+            os.close(handle)
+
+    def release(self) -> None:
+        """Remove the lock file, then drop the lock (in that order: see :meth:`take`)."""
+        if _same_file(self._handle, self.path):
+            self.path.unlink(missing_ok=True)
+        os.close(self._handle)
+
+
+def _same_file(handle: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle)
+    return (on_disk.st_ino, on_disk.st_dev) == (held.st_ino, held.st_dev)

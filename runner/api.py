@@ -34,12 +34,10 @@ from lamella.runner._arguments import (
     check_path,
 )
 from lamella.runner._combine import combine_tables
-from lamella.runner._files import atomic_write_text
 from lamella.runner._results import RunResult
 from lamella.runner.backends import LocalBackend
 from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.engine import (
-    RECORD_FILE,
     Engine,
     OutputFolder,
     RunItem,
@@ -91,10 +89,11 @@ class Analysis:
             on_event: Callable[[RunEvent], None] | None = None) -> RunResult:
         """Run the workflow once, or once per file matching ``batch`` (``GLOB`` or ``NAME=GLOB``).
 
-        Results go to ``out`` (default ``results/<workflow name>``). Nodes whose module,
-        parameters and input content match an earlier run are reused from the cache unless
-        ``use_cache`` is false. Returns the :class:`RunResult` also when nodes failed; raises
-        :class:`ArgumentError` for a wrong argument before anything runs.
+        Results go to ``out`` (default ``results/<workflow name>``), replacing the results
+        of the run before. Nodes whose module, parameters and input content match an earlier
+        run are reused from the cache unless ``use_cache`` is false. Returns the
+        :class:`RunResult` also when nodes failed; raises :class:`ArgumentError` for a wrong
+        argument before anything runs.
         """
         given, pattern = check_inputs(inputs), check_batch(batch)
         out_dir = check_path("out", out) or Path("results") / _safe_name(self.workflow.name)
@@ -112,16 +111,24 @@ class Analysis:
 def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir: Path, jobs: int,
              use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None]) -> RunResult:
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-    out = OutputFolder(out_dir, batch=batch)
-    _prepare_out_dir(out_dir)
-    _remove_previous_results(out_dir)
-    backend = LocalBackend(jobs)
-    engine = Engine(graph, items, backend=backend, store=store, out=out, run_id=run_id,
-                    use_cache=use_cache, emit=emit)
+    out = OutputFolder.open(out_dir, batch=batch, run_id=run_id, items=[i.name for i in items],
+                            outputs=list(graph.outputs))
+    try:
+        return _run_into(out, graph, items, batch=batch, jobs=jobs, use_cache=use_cache,
+                         store=store, emit=emit, run_id=run_id)
+    finally:
+        out.close()
+
+
+def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, batch: bool,
+              jobs: int, use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None],
+              run_id: str) -> RunResult:
+    engine = Engine(graph, items, backend=LocalBackend(jobs), store=store, out=out,
+                    run_id=run_id, use_cache=use_cache, emit=emit)
     started = time.time()
     emit(RunEvent("run_started", run_id, detail={
         "workflow": graph.workflow.name, "items": len(items), "nodes": len(graph.order),
-        "backend": "local", "jobs": jobs, "out_dir": str(out_dir)}))
+        "backend": "local", "jobs": jobs, "out_dir": str(out.root)}))
     status = "interrupted"
     try:
         done = engine.run()
@@ -130,45 +137,20 @@ def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir
         status = "error"
         raise
     finally:
+        # Whatever the end, this run's results replace the previous run's in one step.
         combined = combine_tables(graph, items, out, engine.published) if batch else {}
         record = build_record(
             run_id=run_id, workflow=_workflow_identity(graph.workflow), backend="local",
             jobs_setting=jobs, started=started, finished=time.time(), status=status,
-            jobs=engine.jobs, outputs=_relative_paths(engine.published, out_dir), out_dir=out_dir)
+            jobs=engine.jobs, outputs=_relative_paths(engine.published, out.root),
+            out_dir=out.root)
         if combined:
-            record["combined"] = {name: str(path.relative_to(out_dir)) for name, path in combined.items()}
-        record_path = atomic_write_text(out_dir / RECORD_FILE, record_text(record))
+            record["combined"] = {name: str(path.relative_to(out.root))
+                                  for name, path in combined.items()}
+        record_path = out.commit(record_text(record))
         emit(RunEvent("run_finished", run_id, message=status, detail=_counts(engine, record_path)))
-    return RunResult(run_id, status, out_dir, record_path, record, engine.published,
+    return RunResult(run_id, status, out.root, record_path, record, engine.published,
                      combined, engine.jobs, batch=batch)
-
-
-def _prepare_out_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise ArgumentError("out", "is a file, not a folder; give a folder path",
-                            value=out_dir) from None
-    except OSError as exc:
-        raise ArgumentError("out", f"cannot create the results folder ({exc.strerror}); give "
-                            "another folder", value=out_dir) from None
-
-
-def _remove_previous_results(out_dir: Path) -> None:
-    """Delete the results an earlier run published here, so none is mistaken for this run's.
-
-    Only files that run's record lists are touched; anything else in the folder stays.
-    """
-    try:
-        record = json.loads((out_dir / RECORD_FILE).read_text(encoding="utf-8"))
-        listed = [p for item in record["items"].values() for paths in item["outputs"].values()
-                  for p in paths] + list(record.get("combined", {}).values())
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return
-    for text in listed:
-        path = out_dir / text
-        if path.resolve().is_relative_to(out_dir.resolve()):
-            path.unlink(missing_ok=True)
 
 
 def _counts(engine: Engine, record_path: Path) -> dict[str, object]:

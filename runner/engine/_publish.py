@@ -1,18 +1,43 @@
-"""Copy results into the output folder, one file at a time, never half-written.
+"""The results folder: a run's results, logs and record, replaced as a whole when it ends.
 
-Each file is copied to a hidden temporary name in the destination folder and renamed into
-place, so a reader (or a killed run) never sees a partial file. Single runs write
-``OUT/<output><ext>``; batches write ``OUT/<item>/<output><ext>`` plus, for every table
-output, ``OUT/<output>.csv`` combining all items with an ``image`` column.
+While a run is on, results are copied into a hidden staging folder inside the results folder
+(``.lamella-staging-<run id>/``: the same filesystem, so moving a file out of it is a
+rename) as nodes finish. When the run ends (succeeded, failed or interrupted) one short
+commit step replaces the previous run's results with this run's: files the previous record
+lists that this run does not replace are removed, the staged files are renamed into place,
+and the new record is renamed in last. The results folder therefore always holds exactly the
+newest ended run's results; a run killed outright (SIGKILL, power cut) leaves the earlier
+results and record as they were, and the next run into the folder removes its staging folder.
+
+A run holds an exclusive lock on ``.lamella-lock`` for its life, so two runs never write into
+one folder at once. Files nobody listed in a record are never touched; a folder holding
+files but no record is refused, as it is not a results folder.
+
+Single runs publish ``<output><ext>``; batches ``<item>/<output><ext>`` plus, for every table
+output, ``<output>.csv`` combining all items. Logs go to ``logs/`` (``logs/<item>/``).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from lamella.runner._files import atomic_copy
+from lamella.runner._arguments import ArgumentError
+from lamella.runner._files import FolderBusy, FolderLock
+from lamella.runner.engine._record import RECORD_FILE
 
-__all__ = ["OutputFolder", "file_suffix"]
+__all__ = ["LOCK_FILE", "LOGS_DIR", "STAGING_PREFIX", "OutputFolder", "file_suffix", "reserved_names"]
+
+LOGS_DIR = "logs"
+LOCK_FILE = ".lamella-lock"
+STAGING_PREFIX = ".lamella-staging-"
+_NAMES_SHOWN = 3
 
 
 def file_suffix(path: Path) -> str:
@@ -21,16 +46,51 @@ def file_suffix(path: Path) -> str:
     return ".ome.tif" if name.endswith(".ome.tif") else path.suffix
 
 
-class OutputFolder:
-    """The user's results folder for one run or batch."""
+def reserved_names(outputs: list[str]) -> set[str]:
+    """Names a batch's results folder uses itself, so no item folder may take them."""
+    return {LOGS_DIR, RECORD_FILE, *(f"{name}.csv" for name in outputs)}
 
-    def __init__(self, root: Path, *, batch: bool) -> None:
+
+class OutputFolder:
+    """The user's results folder for one run or batch; see the module docstring.
+
+    Make one with :meth:`open`; paths it returns are where files will be once the run has
+    ended (:meth:`staged` says where one is until then).
+    """
+
+    def __init__(self, root: Path, *, batch: bool, run_id: str = "",
+                 items: list[str] | None = None, outputs: list[str] | None = None) -> None:
         self.root = Path(root)
         self.batch = batch
+        self.staging = self.root / f"{STAGING_PREFIX}{run_id}"
+        self._folders = _item_folders(items or [], reserved_names(outputs or []))
+        self._staged: dict[str, Path] = {}  # relative path -> staged file, in publishing order
+        self._lock: FolderLock | None = None
 
+    @classmethod
+    def open(cls, root: Path, *, batch: bool, run_id: str, items: list[str],
+             outputs: list[str]) -> OutputFolder:
+        """Create or reuse the results folder, lock it and make this run's staging folder.
+
+        Raises :class:`ArgumentError` (argument ``out``) if the folder cannot be written,
+        another run is writing to it, or it holds files no run wrote.
+        """
+        folder = cls(root, batch=batch, run_id=run_id, items=items, outputs=outputs)
+        _make_folder(folder.root)
+        folder._lock = _lock(folder.root)
+        try:
+            _refuse_foreign_files(folder.root)
+            _remove_stale_staging(folder.root)
+            _make_staging(folder.staging)
+        except BaseException:
+            folder.close()
+            raise
+        return folder
+
+    # ----- publishing, into the staging folder ------------------------------------------
     def item_dir(self, item: str) -> Path:
         """Where one item's results go."""
-        return self.root / item if self.batch else self.root
+        return self.root / self._folders.get(item, item) if self.batch else self.root
 
     def publish(self, item: str, output_name: str, files: list[Path]) -> list[Path]:
         """Copy one workflow output's files; names are ``<output><ext>``."""
@@ -40,11 +100,183 @@ class OutputFolder:
             self.item_dir(item) / (f"{output_name}{suffix}" if distinct else f"{output_name}-{f.name}")
             for f, suffix in zip(files, suffixes, strict=True)
         ]
-        return [atomic_copy(f, t) for f, t in zip(files, targets, strict=True)]
+        return [self._copy(f, t) for f, t in zip(files, targets, strict=True)]
 
     def publish_log(self, item: str, node: str, log: Path) -> Path | None:
         """Copy a node's log to ``logs/`` (``logs/<item>/`` in a batch)."""
         if not log.is_file():
             return None
-        folder = self.root / "logs" / (item if self.batch else "")
-        return atomic_copy(log, folder / f"{node}.log")
+        folder = self.root / LOGS_DIR / (self._folders.get(item, item) if self.batch else "")
+        return self._copy(log, folder / f"{node}.log")
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a file the run makes itself (a combined table) at the folder's top."""
+        target = self.root / name
+        staged = self._staging_path(target)
+        staged.write_text(text, encoding="utf-8")
+        self._staged[self._relative(target)] = staged
+        return target
+
+    def staged(self, path: Path) -> Path:
+        """Where a published file is until the run has ended."""
+        return self._staged.get(self._relative(path), path)
+
+    def _copy(self, source: Path, target: Path) -> Path:
+        staged = self._staging_path(target)
+        shutil.copyfile(source, staged)
+        # Listed only once whole: a copy cut short stays behind in the staging folder,
+        # which is removed, never published.
+        self._staged[self._relative(target)] = staged
+        return target
+
+    def _staging_path(self, target: Path) -> Path:
+        staged = self.staging / self._relative(target)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        return staged
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    # ----- the end of the run -----------------------------------------------------------
+    def commit(self, record_text: str) -> Path:
+        """Replace the previous run's results with this run's; the record goes last."""
+        staged_record = self.staging / RECORD_FILE
+        staged_record.write_text(record_text, encoding="utf-8")
+        previous = _listed_in_record(self.root)
+        with _signals_held():
+            for relative in sorted(previous - set(self._staged)):
+                _remove_result(self.root, relative)
+            for relative, staged in self._staged.items():
+                target = self.root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+            os.replace(staged_record, self.root / RECORD_FILE)
+        return self.root / RECORD_FILE
+
+    def close(self) -> None:
+        """Remove the staging folder (empty after a commit) and let other runs in."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+# ----- opening the folder -------------------------------------------------------------------
+def _make_folder(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ArgumentError("out", "is a file, not a folder; give a folder path",
+                            value=root) from None
+    except OSError as exc:
+        raise ArgumentError("out", f"cannot create the results folder ({exc.strerror}); give "
+                            "another folder", value=root) from None
+
+
+def _lock(root: Path) -> FolderLock:
+    try:
+        return FolderLock.take(root / LOCK_FILE)
+    except FolderBusy:
+        raise ArgumentError("out", "another run is writing its results to this folder; wait "
+                            "for it to end, or give another folder", value=root) from None
+    except OSError as exc:
+        raise ArgumentError("out", f"cannot write in this folder ({exc.strerror}); give a "
+                            "folder you can write to", value=root) from None
+
+
+def _refuse_foreign_files(root: Path) -> None:
+    """A folder with files but no record is the user's own folder, not a results folder."""
+    if (root / RECORD_FILE).exists():
+        return
+    visible = sorted(name for name in os.listdir(root) if not name.startswith("."))
+    if visible:
+        names = ", ".join(visible[:_NAMES_SHOWN]) + (", ..." if len(visible) > _NAMES_SHOWN else "")
+        raise ArgumentError("out", f"the folder holds files no Lamella run wrote ({names}); give "
+                            "an empty or new folder, or one an earlier run wrote", value=root)
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Staging folders of runs that were killed (this run holds the lock: none is live)."""
+    for entry in root.iterdir():
+        if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _make_staging(staging: Path) -> None:
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        raise ArgumentError("out", f"cannot write in this folder ({exc.strerror}); give a "
+                            "folder you can write to", value=staging.parent) from None
+
+
+def _item_folders(items: list[str], reserved: set[str]) -> dict[str, str]:
+    """Batch item -> folder name: its own name, unless the results folder uses that name.
+
+    Reserved names are compared case-blind, as the folder may be on a case-insensitive
+    filesystem; hidden names are avoided too, as hidden entries are not results.
+    """
+    blocked = {name.casefold() for name in reserved}
+    taken = blocked | {item.casefold() for item in items}
+    folders = {}
+    for item in items:
+        name = item
+        if name.casefold() in blocked or name.startswith("."):
+            base, number = item.lstrip(".") or "item", 2
+            while f"{base}-{number}".casefold() in taken:
+                number += 1
+            name = f"{base}-{number}"
+        taken.add(name.casefold())
+        folders[item] = name
+    return folders
+
+
+# ----- committing ---------------------------------------------------------------------------
+def _listed_in_record(root: Path) -> set[str]:
+    """Files (relative to ``root``) the record in ``root`` lists: results, tables and logs."""
+    try:
+        record = json.loads((root / RECORD_FILE).read_text(encoding="utf-8"))
+        items = record["items"].values()
+        listed = [p for item in items for paths in item["outputs"].values() for p in paths]
+        listed += [node.get("log") for item in items for node in item["nodes"].values()]
+        listed += list(record.get("combined", {}).values())
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return set()
+    return {p for p in listed if isinstance(p, str) and _is_result_path(root, p)}
+
+
+def _is_result_path(root: Path, relative: str) -> bool:
+    """True for a path inside ``root`` that is not the record, the lock or a staging folder."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts or not path.parts or path.parts[0].startswith("."):
+        return False
+    return relative != RECORD_FILE and (root / path).resolve().is_relative_to(root.resolve())
+
+
+def _remove_result(root: Path, relative: str) -> None:
+    """Remove one earlier result, and the folders it leaves empty."""
+    path = root / relative
+    if path.is_dir() and not path.is_symlink():
+        return
+    path.unlink(missing_ok=True)
+    for folder in path.parents:
+        if folder == root or not folder.is_relative_to(root):
+            break
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # not empty: it holds other files
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the commit moves files; they act right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

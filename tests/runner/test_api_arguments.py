@@ -63,13 +63,16 @@ def test_bad_module_folders_are_refused(tmp_path: Path, modules: object, message
 
 def test_errors_name_the_argument_so_a_command_line_can_word_it_as_its_option(
         make_analysis, image_file: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "user"
+    folder.mkdir()
+    (folder / "sizes.csv").write_text("mine")
+    with pytest.raises(ArgumentError) as info:
+        make_analysis(CHAIN).run(out=folder)
+    error = info.value
+    assert (error.argument, error.key, error.value) == ("out", None, str(folder))
+    assert error.as_option("--out") == (f"--out {folder}: the folder holds files no Lamella run "
+                                        "wrote (sizes.csv); give an empty or new folder, or one "
+                                        "an earlier run wrote")
     with pytest.raises(ArgumentError) as info:
         make_analysis(CHAIN).run(inputs={"image": None})
-    error = info.value
-    assert (error.argument, error.key, error.value) == ("inputs", "image", None)
-    assert error.as_option("--input") == "--input image: expected a file path, got None"
-    (tmp_path / "a-file").write_text("")
-    with pytest.raises(ArgumentError) as info:
-        make_analysis(CHAIN).run(out=tmp_path / "a-file")
-    assert info.value.as_option("--out") == (f"--out {tmp_path / 'a-file'}: is a file, not a "
-                                             "folder; give a folder path")
+    assert info.value.as_option("--input") == "--input image: expected a file path, got None"
