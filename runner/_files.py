@@ -1,8 +1,10 @@
 """Files written so that no reader ever sees half of one, and a lock for a folder.
 
-Each file goes to a hidden temporary name in its destination folder and is renamed into
-place: a rename within one folder is atomic, so a killed run leaves either the old file or
-the new one, never a partial one.
+Each file goes to a hidden temporary name and is renamed into place: a rename within one
+filesystem is atomic, so a killed run leaves either the old file or the new one, never a
+partial one. The temporary file sits beside its target, or in a scratch folder of the
+caller's (on the same filesystem) that is removed when its owner is gone, so a killed run's
+temporary files never linger.
 """
 
 from __future__ import annotations
@@ -10,13 +12,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FolderBusy", "FolderLock", "atomic_copy", "atomic_write_json", "atomic_write_text",
-           "path_within"]
+__all__ = ["FolderBusy", "FolderLock", "atomic_write_json", "atomic_write_text", "path_within"]
 
 
 def _umask() -> int:
@@ -25,30 +25,17 @@ def _umask() -> int:
     return mask
 
 
-def _temporary_beside(target: Path) -> tuple[int, str]:
-    """A temporary file next to ``target``, with the permissions a plain open() would give."""
+def _temporary_for(target: Path, scratch: Path | None) -> tuple[int, str]:
+    """A temporary file for ``target``, with the permissions a plain open() would give."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=scratch or target.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are meant to be shared
     return handle, tmp
 
 
-def atomic_copy(source: Path, target: Path) -> Path:
-    """Copy ``source`` to ``target`` through a temporary file in the target's folder."""
-    handle, tmp = _temporary_beside(target)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def atomic_write_text(target: Path, text: str) -> Path:
-    """Write text to ``target`` through a temporary file in the same folder."""
-    handle, tmp = _temporary_beside(target)
+def atomic_write_text(target: Path, text: str, *, scratch: Path | None = None) -> Path:
+    """Write text to ``target`` through a temporary file (in ``scratch`` if given)."""
+    handle, tmp = _temporary_for(target, scratch)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -59,9 +46,9 @@ def atomic_write_text(target: Path, text: str) -> Path:
     return target
 
 
-def atomic_write_json(target: Path, value: Any) -> Path:
+def atomic_write_json(target: Path, value: Any, *, scratch: Path | None = None) -> Path:
     """Write ``value`` as indented JSON, atomically."""
-    return atomic_write_text(target, json.dumps(value, indent=2, default=str))
+    return atomic_write_text(target, json.dumps(value, indent=2, default=str), scratch=scratch)
 
 
 def path_within(path: Path, root: Path) -> str:

@@ -204,7 +204,9 @@ class CacheStore:
 
     def remember_components(self, identity: str, components: dict[str, Any]) -> None:
         """Record a node's key components for the next ``--explain``."""
-        atomic_write_json(self._history_file(identity), components)
+        # The temporary file goes to a live run's scratch folder, removed even if it is killed.
+        scratch = self.tmp_dir / next(iter(self._locks)) if self._locks else None
+        atomic_write_json(self._history_file(identity), components, scratch=scratch)
 
     # ----- maintenance ------------------------------------------------------------------
     def entries(self) -> list[CacheEntry]:

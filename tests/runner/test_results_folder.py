@@ -76,7 +76,8 @@ def wait_for_line(cache: Path, log: str, line: str, within_s: float = 30) -> Non
     raise AssertionError(f"no {log} with {line!r}")
 
 
-def test_a_run_killed_outright_leaves_the_earlier_results_and_record(workdir: Path) -> None:
+def test_a_run_killed_outright_leaves_the_earlier_results_and_record(workdir: Path,
+                                                                     isolated_cache: Path) -> None:
     assert lamella("run", "slow-0.yaml", "--modules", "mods", "-o", "out", cwd=workdir).returncode == 0
     before = contents(workdir / "out")
     assert sorted(before) == ["a.ome.tif", "b.ome.tif", "logs/a.log", "logs/b.log",
@@ -92,7 +93,10 @@ def test_a_run_killed_outright_leaves_the_earlier_results_and_record(workdir: Pa
     done = lamella("run", "slow-0.yaml", "--modules", "mods", "-o", "out", cwd=workdir)
     assert done.returncode == 0, done.stderr
     assert sorted(contents(workdir / "out")) == sorted(before)
+    # No temporary or scratch file of the killed run is left, in the results or the cache.
     assert [p.name for p in (workdir / "out").iterdir() if p.name.startswith(".")] == []
+    assert list((isolated_cache / "tmp").iterdir()) == []
+    assert list(isolated_cache.rglob(".*")) == []
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
