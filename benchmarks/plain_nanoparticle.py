@@ -84,10 +84,9 @@ def smooth(image: Image) -> np.ndarray:
 
 
 def segment(data: np.ndarray, calibration: Calibration | None) -> np.ndarray:
-    """threshold: Otsu, fill holes, remove objects under the minimum area."""
+    """threshold: Otsu (holes left unfilled), remove objects under the minimum area."""
     levels, cleanup = helper("threshold", "levels"), helper("threshold", "cleanup")
     mask = data > levels.global_level(data, method="otsu")
-    mask = cleanup.fill_holes(mask, connectivity=CONNECTIVITY)
     return cleanup.remove_small_objects(mask, min_area=in_pixels(MIN_AREA, calibration, 2),
                                         connectivity=CONNECTIVITY)
 
