@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -95,3 +96,21 @@ def test_shipped_files_follow_the_published_schemas() -> None:
     broken = {**json.loads(manifests[0].read_text(encoding="utf-8")), "colour": "blue"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schemas["module"])
+
+
+def test_module_requirements_match_the_project_dependencies() -> None:
+    # The local backend runs modules with the project's own dependencies; a module image
+    # built from requirements.txt must get the same versions, or results could differ.
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = {_requirement_name(r): r for r in declared}
+    files = sorted(REPO.glob("modules/*/requirements.txt")) + sorted(
+        REPO.glob("module_templates/*/requirements.txt"))
+    for path in files:
+        for line in path.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                name = _requirement_name(line)
+                assert line.strip() == project.get(name), f"{path}: '{line}' (project: {project.get(name)})"
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
