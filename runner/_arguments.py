@@ -23,6 +23,7 @@ __all__ = [
     "check_jobs",
     "check_modules",
     "check_path",
+    "require_path",
 ]
 
 _SHOWN_CHARS = 60
@@ -67,8 +68,11 @@ def _is_path(value: object) -> TypeGuard[str | os.PathLike[str]]:
 
 def check_path(argument: str, value: object, *, what: str = "a folder path") -> Path | None:
     """``value`` as a Path (None stays None); anything but text or a path is refused."""
-    if value is None:
-        return None
+    return None if value is None else require_path(argument, value, what=what)
+
+
+def require_path(argument: str, value: object, *, what: str) -> Path:
+    """``value`` as a Path; anything but text or a path (None too) is refused."""
     if not _is_path(value):
         raise ArgumentError(argument, f"expected {what}, got {shown(value)}")
     return Path(value)

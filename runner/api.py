@@ -32,6 +32,7 @@ from lamella.runner._arguments import (
     check_jobs,
     check_modules,
     check_path,
+    require_path,
 )
 from lamella.runner._combine import combine_tables
 from lamella.runner._results import RunResult
@@ -71,7 +72,7 @@ class Analysis:
 
         Raises :class:`ArgumentError` for an argument of the wrong kind.
         """
-        workflow_path = check_path("path", path, what="a workflow file path")
+        workflow_path = require_path("path", path, what="a workflow file path")
         return cls(load_workflow(workflow_path), Catalog.discover(check_modules(modules)))
 
     @cached_property

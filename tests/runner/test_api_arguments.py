@@ -50,6 +50,12 @@ def test_modules_may_be_one_folder(fixture_modules: Path, tmp_path: Path, image_
         assert analysis.validate().order == ["add", "stats"]
 
 
+def test_a_workflow_path_is_required() -> None:
+    with pytest.raises(ArgumentError) as info:
+        Analysis.load(None)  # type: ignore[arg-type]
+    assert str(info.value) == "path: expected a workflow file path, got None"
+
+
 @pytest.mark.parametrize(("modules", "message"), [
     (5, "modules: expected a module folder or a list of them, got 5"),
     ([None], "modules: expected module folder paths, got None in the list"),
