@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lamella.core.catalog import Catalog
 from lamella.core.errors import InputFileError, LamellaError, RunFailed
 from lamella.core.events import RunEvent
 from lamella.runner import Analysis
+from lamella.runner._arguments import ArgumentError
 from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.cli._console import err_console, escape, out_console
 from lamella.runner.cli._display import Display, JsonEvents, PlainLines, ProgressBars, Silent
@@ -25,16 +27,17 @@ __all__ = ["COMMANDS"]
 
 def run(args: argparse.Namespace) -> None:
     """Run a workflow on its inputs (or on a batch of files) with the local backend."""
-    analysis = Analysis.load(args.workflow, modules=args.modules)
-    graph = analysis.validate()
-    sink = _sink(args, graph.order)
-    started = time.monotonic()
-    try:
-        result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch, out=args.out,
-                              jobs=args.jobs, use_cache=not args.no_cache,
-                              cache_dir=args.cache_dir, on_event=sink)
-    finally:
-        sink.close()
+    with _options_named():
+        analysis = Analysis.load(args.workflow, modules=args.modules)
+        graph = analysis.validate()
+        sink = _sink(args, graph.order)
+        started = time.monotonic()
+        try:
+            result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch, out=args.out,
+                                  jobs=args.jobs, use_cache=not args.no_cache,
+                                  cache_dir=args.cache_dir, on_event=sink)
+        finally:
+            sink.close()
     if args.explain:
         _report_console(args).print("Why each node ran or was reused:")
         print_explanations(_report_console(args), result)
@@ -44,6 +47,20 @@ def run(args: argparse.Namespace) -> None:
         print_summary(_report_console(args), result, seconds=time.monotonic() - started)
     if not result.ok:
         raise RunFailed(f"{len(result.failures)} node(s) failed; see above")
+
+
+# The API's argument names and the options that set them.
+_OPTIONS = {"inputs": "--input", "batch": "--batch", "out": "--out", "jobs": "--jobs",
+            "cache_dir": "--cache-dir", "modules": "--modules"}
+
+
+@contextmanager
+def _options_named() -> Iterator[None]:
+    """Word the API's argument errors with the command line's options."""
+    try:
+        yield
+    except ArgumentError as exc:
+        raise LamellaError(exc.as_option(_OPTIONS.get(exc.argument, exc.argument))) from None
 
 
 def _report_console(args: argparse.Namespace) -> Console:
@@ -94,7 +111,8 @@ class _LazyBars:
 
 def validate(args: argparse.Namespace) -> None:
     """Check a workflow (modules, ports, types, parameters, cycles) without running it."""
-    graph = Analysis.load(args.workflow, modules=args.modules).validate()
+    with _options_named():
+        graph = Analysis.load(args.workflow, modules=args.modules).validate()
     _check_default_inputs(graph.workflow)
     nodes = "1 node" if len(graph.order) == 1 else f"{len(graph.order)} nodes"
     out_console().print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")

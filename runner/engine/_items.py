@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lamella.core._suggest import did_you_mean
-from lamella.core.errors import InputFileError, LamellaError
+from lamella.core.errors import InputFileError
 from lamella.core.workflow import Workflow
+from lamella.runner._arguments import ArgumentError
 
 __all__ = ["RunItem", "batch_items", "single_item"]
 
@@ -31,14 +32,15 @@ def batch_items(workflow: Workflow, pattern: str, given: Mapping[str, str | Path
     """One item per file matching ``pattern`` (``GLOB`` or ``NAME=GLOB``), for one input."""
     input_name, glob_text = _batch_target(workflow, pattern)
     if input_name in given:
-        raise LamellaError(f"--batch and --input both give input '{input_name}'; give it once "
-                           "(--batch runs the workflow once per matching file)")
+        raise ArgumentError("batch", f"input '{input_name}' is given twice, as a batch and as one "
+                            "file; give it once (a batch runs the workflow once per matching file)",
+                            value=pattern)
     found = [Path(p) for p in glob.glob(glob_text, recursive=True)]
     matches = sorted(p for p in found if p.is_file())
     if not matches:
         only_folders = " (only folders match; end the pattern with e.g. /*.tif)" if found else ""
-        raise InputFileError(f"--batch: no files match '{glob_text}'{only_folders} "
-                             "(check the pattern and quote it)")
+        raise ArgumentError("batch", f"no files match{only_folders} (check the pattern; on a "
+                            "command line, quote it)", value=glob_text)
     names = _unique_names([m.stem.removesuffix(".ome") for m in matches])
     return [RunItem(name, _bind_inputs(workflow, {**given, input_name: match}))
             for name, match in zip(names, matches, strict=True)]
@@ -50,35 +52,35 @@ def _batch_target(workflow: Workflow, pattern: str) -> tuple[str, str]:
         return name, glob_text
     if sep and name.isidentifier():  # NAME=GLOB with a NAME the workflow lacks
         known = ", ".join(workflow.inputs) or "none"
-        raise LamellaError(f"--batch '{pattern}': the workflow has no input '{name}'"
-                           f"{did_you_mean(name, workflow.inputs)} (inputs: {known})")
+        raise ArgumentError("batch", f"the workflow has no input '{name}'"
+                            f"{did_you_mean(name, workflow.inputs)} (inputs: {known})", value=pattern)
     if len(workflow.inputs) == 1:
         return next(iter(workflow.inputs)), pattern
     known = ", ".join(workflow.inputs) or "none"
-    raise LamellaError(
-        f"--batch: say which workflow input the files are for, e.g. --batch 'image=data/*.tif' "
-        f"(inputs: {known})"
-    )
+    raise ArgumentError("batch", "say which workflow input the files are for, as NAME=GLOB, e.g. "
+                        f"'image=data/*.tif' (inputs: {known})", value=pattern)
 
 
 def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[str, Path]:
     unknown = [n for n in given if n not in workflow.inputs]
     if unknown:
         known = ", ".join(workflow.inputs) or "none"
-        raise LamellaError(f"--input {unknown[0]}: the workflow has no input '{unknown[0]}' "
-                           f"(inputs: {known})")
+        raise ArgumentError("inputs", f"the workflow has no input '{unknown[0]}'"
+                            f"{did_you_mean(unknown[0], workflow.inputs)} (inputs: {known})",
+                            key=unknown[0])
     bound = {}
     for name, spec in workflow.inputs.items():
         if name in given:
             path, origin = Path(given[name]).expanduser().resolve(), ""
         elif spec.default is not None:
             path = workflow.resolve_path(spec.default)
-            origin = f" (the workflow's default; pass --input {name}=PATH to use another file)"
+            origin = " (the workflow's default; give another file for this input)"
         else:
-            raise LamellaError(f"workflow input '{name}' has no file; pass --input {name}=PATH")
+            raise ArgumentError("inputs", "no file given, and the workflow has no default for "
+                                "this input", key=name)
         if path.is_dir():
             raise InputFileError(f"input '{name}': {path} is a folder; give one file, or run on "
-                                 f"every image in it with --batch '{path}/*.tif'")
+                                 f"every image in it as a batch of '{path}/*.tif'")
         if not path.is_file():
             raise InputFileError(f"input '{name}': {path}: file not found{origin or ' (check the path)'}")
         bound[name] = path

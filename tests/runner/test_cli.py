@@ -87,12 +87,12 @@ def test_failed_node_is_reported_and_exit_code_is_1(workdir: Path) -> None:
      "error: --input image: given twice (a.tif and b.tif); give each input once, or use --batch "
      "for many files"),
     (["run", "chain.yaml", "--modules", "mods", "--batch", "imgae=*.tif"],
-     "error: --batch 'imgae=*.tif': the workflow has no input 'imgae' (did you mean 'image'?) "
+     "error: --batch imgae=*.tif: the workflow has no input 'imgae' (did you mean 'image'?) "
      "(inputs: image)"),
     (["run", "chain.yaml", "--modules", "mods", "--batch", "*.tif", "--input", "image=x.tif"],
-     "error: --batch and --input both give input 'image'; give it once"),
+     "error: --batch *.tif: input 'image' is given twice, as a batch and as one file; give it once"),
     (["run", "chain.yaml", "--modules", "mods", "--batch", "mod*"],
-     "error: --batch: no files match 'mod*' (only folders match; end the pattern with e.g. /*.tif)"),
+     "error: --batch mod*: no files match (only folders match; end the pattern with e.g. /*.tif)"),
     (["validate", "chain.yaml", "--modules", "."],
      "error: --modules .: no module folders in it (a module folder holds module.json"),
     (["validate", "."], "error: .: is a folder; give the workflow's .yaml file"),
@@ -123,6 +123,13 @@ def test_json_events_report_a_bad_input(workdir: Path) -> None:
 def test_validate(workdir: Path) -> None:
     done = lamella("validate", "chain.yaml", "--modules", "mods", cwd=workdir)
     assert (done.returncode, done.stdout) == (0, "chain.yaml: valid (2 nodes: add -> stats)\n")
+
+
+def test_input_without_file_names_the_option(workdir: Path) -> None:
+    (workdir / "nd.yaml").write_text(CHAIN.replace(", default: input.ome.tif", ""))
+    done = lamella("run", "nd.yaml", "--modules", "mods", cwd=workdir)
+    assert (done.returncode, done.stderr) == (2, "error: --input image: no file given, and the "
+                                              "workflow has no default for this input\n")
 
 
 def test_validate_reports_a_missing_default_input(workdir: Path) -> None:

@@ -171,10 +171,10 @@ def test_batch_runs_each_image_and_combines_tables(make_analysis, tmp_path: Path
 
 
 def test_batch_errors(make_analysis, image_file: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputFileError) as info:
+    with pytest.raises(LamellaError) as info:
         make_analysis(CHAIN).run(batch=str(tmp_path / "none" / "*.tif"))
-    assert str(info.value) == (f"--batch: no files match '{tmp_path}/none/*.tif' (check the pattern "
-                               "and quote it)")
+    assert str(info.value) == (f"batch='{tmp_path}/none/*.tif': no files match (check the pattern; "
+                               "on a command line, quote it)")
 
 
 def test_input_errors(make_analysis, image_file: Path, tmp_path: Path) -> None:
@@ -184,11 +184,12 @@ def test_input_errors(make_analysis, image_file: Path, tmp_path: Path) -> None:
     assert str(info.value) == f"input 'image': {tmp_path}/missing.tif: file not found (check the path)"
     with pytest.raises(LamellaError) as info:
         analysis.run(inputs={"picture": image_file})
-    assert str(info.value) == "--input picture: the workflow has no input 'picture' (inputs: image)"
+    assert str(info.value) == "inputs['picture']: the workflow has no input 'picture' (inputs: image)"
     no_default = make_analysis(CHAIN.replace(", default: input.ome.tif", ""), name="nd.yaml")
     with pytest.raises(LamellaError) as info:
         no_default.run()
-    assert str(info.value) == "workflow input 'image' has no file; pass --input image=PATH"
+    assert str(info.value) == ("inputs['image']: no file given, and the workflow has no default for "
+                               "this input")
 
 
 def test_abandoned_scratch_is_removed_but_a_live_runs_is_kept(make_analysis, image_file: Path,
