@@ -74,7 +74,7 @@ def test_bad_image_files(files: Path, isolated_cache: Path, workflow: Path | str
     done = lamella("run", workflow, "--input", given, "--out", "out", cwd=files)
     assert done.returncode == 1
     first = done.stderr.splitlines()[0]
-    assert first.endswith("failed: " + message.format(d=files))
+    assert first.endswith("failed with exit status 2: " + message.format(d=files))
     assert "Traceback" not in done.stderr
     assert_nothing_half_written(files / "out", isolated_cache, "load")
 
@@ -142,7 +142,7 @@ outputs: {{table: after.table}}
 
 
 @pytest.mark.parametrize(("mode", "message"), [
-    ("raise", "ValueError: bad pixel at (3, 4)"),
+    ("raise", "with exit status 1: ValueError: bad pixel at (3, 4)"),
     ("exit", "module process exited with exit status 3"),
     ("segfault", "module process killed by SIGSEGV (segmentation fault)"),
 ])
@@ -153,6 +153,10 @@ def test_crashing_module(tmp_path: Path, fixture_modules: Path, isolated_cache: 
     done = lamella("run", "wf.yaml", "--modules", fixture_modules, "--input", "image=in.tif",
                    "--out", "out", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == f"✗ node 'crash' (test/crash 1.0.0) failed: {message}"
+    separator = " " if message.startswith("with") else ": "
+    assert done.stderr.splitlines()[0] == f"✗ node 'crash' (test/crash 1.0.0) failed{separator}{message}"
     assert "  skipped because it failed: after" in done.stderr
+    if mode == "raise":  # the traceback starts in the module's own code, not in the runner's
+        assert "_worker.py" not in done.stderr and "_entry.py" not in done.stderr
+        assert 'crash/main.py", line' in done.stderr
     assert_nothing_half_written(tmp_path / "out", isolated_cache, "crash")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lamella.core.errors import ModuleError
 from lamella.core.sdk._task import ProgressCallback, Task
 
 __all__ = ["import_module_file", "load_entrypoint", "run_task_folder"]
@@ -42,7 +43,8 @@ def load_entrypoint(module_dir: Path, entrypoint: str) -> Callable[[Task], Any]:
     module = import_module_file(module_dir, file_stem)
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise AttributeError(f"{module_dir / (file_stem + '.py')} has no function '{function_name}'")
+        raise ModuleError(f"entrypoint '{entrypoint}': {module_dir / (file_stem + '.py')} has no "
+                          f"function '{function_name}'; fix 'entrypoint' in module.json")
     return function
 
 

@@ -79,13 +79,25 @@ def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
             print(f"error: {exc}", file=sys.stderr)
             return _failure(job_id, str(exc), EXIT_MODULE_ERROR)
         except BaseException as exc:  # module code may raise anything, even SystemExit
-            traceback.print_exc()
+            _print_module_traceback(exc, Path(message["module_dir"]))
             return _failure(job_id, _one_line(exc), EXIT_CRASHED)
     return {"job_id": job_id, "ok": True, "digests": digests}
 
 
 def _failure(job_id: str, error: str, exit_status: int) -> dict[str, Any]:
     return {"job_id": job_id, "ok": False, "error": error, "exit_status": exit_status}
+
+
+def _print_module_traceback(exc: BaseException, module_dir: Path) -> None:
+    """Print the traceback from the module's own code on, leaving out the runner's frames.
+
+    The log tail shown to the user then starts where the module author can act; a failure
+    outside any module frame keeps its whole traceback.
+    """
+    tb = exc.__traceback__
+    while tb is not None and not Path(tb.tb_frame.f_code.co_filename).is_relative_to(module_dir):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -85,7 +85,10 @@ class LocalBackend(Backend):
         process = subprocess.Popen(
             [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno()),
              str(os.getpid())],
-            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
+            # Its own process group: a terminal's Ctrl-C reaches only the runner, which stops
+            # the workers itself (a worker interrupted while starting would print tracebacks).
+            process_group=0)
         child.close()
         return _Worker(process, parent)
 

@@ -21,7 +21,7 @@ def print_failures(console: Console, result: RunResult) -> None:
         manifest = job.node.entry.manifest
         where = job.where(batch=result.batch)
         console.print(f"[bold red]✗ node '{escape(where)}' ({manifest.id} {manifest.version}) "
-                      f"failed:[/] {escape(job.error)}")
+                      f"failed{_with_status(job.exit_status, job.error)}:[/] {escape(job.error)}")
         if job.log is not None:
             lines = log_tail(job.log)
             console.print(f"  log: {escape(str(job.log))}" + (" (last lines):" if lines else " (empty)"))
@@ -31,6 +31,13 @@ def print_failures(console: Console, result: RunResult) -> None:
                    if j.item == job.item and j.skipped_because == job.node.id]
         if skipped:
             console.print(f"  skipped because it failed: {', '.join(skipped)}")
+
+
+def _with_status(exit_status: int | None, error: str) -> str:
+    """' with exit status N', unless there is none or the error already says how it ended."""
+    if exit_status is None or "exit status" in error or "killed by" in error:
+        return ""
+    return f" with exit status {exit_status}"
 
 
 def print_summary(console: Console, result: RunResult, *, seconds: float) -> None:

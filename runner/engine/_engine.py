@@ -221,6 +221,7 @@ class Engine:
             "workflow": self.graph.workflow.name, "created": job.finished,
         }, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
+        job.exit_status = 0
         job.entry, job.log = entry, entry.log
         self.store.remember_components(self._history_id(job), job.components)
         self._publish(job)

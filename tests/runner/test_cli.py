@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -209,6 +211,25 @@ def test_sigterm_stops_cleanly(workdir: Path, isolated_cache: Path) -> None:
     nodes = record["items"]["slow"]["nodes"]
     assert record["status"] == "interrupted"
     assert [nodes[n]["status"] for n in ("gen", "a", "b")] == ["finished", "interrupted", "interrupted"]
+
+
+def test_ctrl_c_while_workers_start_is_clean(workdir: Path, isolated_cache: Path) -> None:
+    # A terminal's Ctrl-C goes to the whole foreground process group; workers that are
+    # still starting must not print tracebacks (they live in their own group).
+    (workdir / "slow.yaml").write_text(SLOW)
+    run = subprocess.Popen([LAMELLA, "run", "slow.yaml", "--modules", "mods", "-o", "out",
+                            "--json-events"], cwd=workdir, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert run.stdout is not None
+    while json.loads(run.stdout.readline())["kind"] != "node_started":
+        pass
+    time.sleep(0.1)  # the worker is importing now (without its own group: a traceback)
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "Traceback" not in err and "Fatal Python error" not in err
+    assert err.splitlines()[-1].startswith("error: interrupted; run the same command again")
+    assert list((isolated_cache / "tmp").iterdir()) == []
 
 
 def test_workers_die_with_a_killed_runner(workdir: Path) -> None:

@@ -68,7 +68,7 @@ def test_run_record_pins_everything(make_analysis, image_file: Path, tmp_path: P
     assert node["inputs"]["image"][0]["sha256"] == __import__("hashlib").sha256(
         image_file.read_bytes()).hexdigest()
     assert len(node["outputs"]["image"][0]["sha256"]) == 64
-    assert node["status"] == "finished" and node["exit_status"] is None
+    assert node["status"] == "finished" and node["exit_status"] == 0
     assert node["log"] == "logs/add.log" and node["duration_s"] >= 0
     stats = record["items"]["chain"]["nodes"]["stats"]
     assert stats["inputs"]["image"][0]["sha256"] == node["outputs"]["image"][0]["sha256"]
