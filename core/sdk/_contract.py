@@ -69,7 +69,8 @@ class TaskSpec(BaseModel):
     params: dict[str, Any] = Field(description="Every parameter value, defaults filled in.")
     outputs: dict[str, str] = Field(description="Output port names and their port types.")
     input_types: dict[str, str] = Field(description="Input port names and their port types.")
-    resources: TaskResources = Field(default_factory=TaskResources)
+    resources: TaskResources = Field(default_factory=TaskResources,
+                                     description="CPU threads, memory and GPUs granted to this run.")
 
 
 def prepare_task_folder(
