@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import traceback
 from types import FrameType
 
 from lamella.core.errors import LamellaError, RunFailed
@@ -33,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except Exception as exc:
         if debug:
+            import traceback  # only here: most runs never need it
+
             traceback.print_exc()
         status, message = _exit_status_for(exc), str(exc)
         if isinstance(exc, RunFailed):
