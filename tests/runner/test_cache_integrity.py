@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lamella.runner.cache import CacheInUse, CacheStore
+from tests.runner.test_cli import SLOW
 from tests.runner.test_engine import CHAIN
 
 LAMELLA = str(Path(sys.executable).parent / "lamella")
@@ -65,16 +66,6 @@ def test_an_entry_without_recorded_sizes_counts_as_damaged(make_analysis, image_
     entry_file.write_text(json.dumps(meta))
     result = make_analysis(CHAIN).run(out=tmp_path / "out")
     assert {j.node.id: j.status for j in result.jobs} == {"add": "cached", "stats": "finished"}
-
-
-SLOW = """\
-lamella: 1
-name: slow
-nodes:
-  gen: {module: test/gen@1}
-  a: {module: test/add@1, params: {sleep: 30}, in: {image: gen.image}}
-outputs: {a: a.image}
-"""
 
 
 def test_cache_clear_is_refused_while_a_run_uses_the_cache(tmp_path: Path, fixture_modules: Path,
