@@ -37,6 +37,12 @@ class RunResult:
         return self.status == "succeeded"
 
     @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """(node, or image/node in a batch; message) of every warning a module gave."""
+        return [(job.where(batch=self.batch), message) for job in self.jobs
+                for message in job.warnings]
+
+    @property
     def failures(self) -> list[Job]:
         """Jobs that failed (not those skipped because of them)."""
         return [job for job in self.jobs if job.status == "failed"]

@@ -16,6 +16,7 @@ from lamella.core._suggest import did_you_mean
 from lamella.core.units import parse_quantity
 
 __all__ = [
+    "AUTO",
     "BoolParam",
     "EnumParam",
     "FloatParam",
@@ -24,6 +25,28 @@ __all__ = [
     "QuantityParam",
     "StringParam",
 ]
+
+
+AUTO = "auto"
+"""The one spelling of "let the module choose from the data" for every parameter type that
+allows it (``"auto": true`` in the manifest). null means "not set" (no limit, keep all)."""
+
+
+class _AutoMixin(BaseModel):
+    """Numbers and quantities may allow 'auto': the module estimates the value from the data."""
+
+    auto: bool = Field(
+        default=False,
+        description="If true, the value 'auto' is also accepted: the module estimates the value "
+        "from its input, reports the value it chose (log and run record) and documents the rule "
+        "in the parameter's description.",
+    )
+
+    def _auto_ok(self, value: Any) -> bool:
+        return self.auto and value == AUTO
+
+    def _auto_hint(self) -> str:
+        return " or 'auto'" if self.auto else ""
 
 
 class _ParamBase(BaseModel):
@@ -87,7 +110,7 @@ def _range_text(minimum: float | None, maximum: float | None) -> str:
     return f"at most {maximum:g}"
 
 
-class _NumberParam(_ParamBase):
+class _NumberParam(_ParamBase, _AutoMixin):
     min: float | None = Field(default=None, description="Smallest allowed value (inclusive).")
     max: float | None = Field(default=None, description="Largest allowed value (inclusive).")
 
@@ -99,8 +122,8 @@ class _NumberParam(_ParamBase):
 
     def _rule_text(self) -> str:
         if self.min is None and self.max is None:
-            return ""
-        return _range_text(self.min, self.max)
+            return "'auto' allowed" if self.auto else ""
+        return _range_text(self.min, self.max) + (", or 'auto'" if self.auto else "")
 
     def _range_problem(self, value: float) -> str | None:
         too_low = self.min is not None and value < self.min
@@ -114,11 +137,14 @@ class IntParam(_NumberParam):
     """A whole number, optionally bounded."""
 
     type: Literal["int"] = Field(description="Parameter type.")
-    default: int | None = Field(default=None, description="Value used when a workflow omits it.")
+    default: int | Literal["auto"] | None = Field(
+        default=None, description="Value used when a workflow omits it ('auto' if allowed).")
 
     def _check_value(self, value: Any) -> str | None:
+        if self._auto_ok(value):
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, got {value!r}"
+            return f"must be a whole number{self._auto_hint()}, got {value!r}"
         return self._range_problem(value)
 
 
@@ -126,11 +152,14 @@ class FloatParam(_NumberParam):
     """A real number, optionally bounded."""
 
     type: Literal["float"] = Field(description="Parameter type.")
-    default: float | None = Field(default=None, description="Value used when a workflow omits it.")
+    default: float | Literal["auto"] | None = Field(
+        default=None, description="Value used when a workflow omits it ('auto' if allowed).")
 
     def _check_value(self, value: Any) -> str | None:
+        if self._auto_ok(value):
+            return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"must be a number, got {value!r}"
+            return f"must be a number{self._auto_hint()}, got {value!r}"
         if not math.isfinite(value):
             return f"must be a finite number, got {value!r}"
         return self._range_problem(float(value))
@@ -190,7 +219,7 @@ class EnumParam(_ParamBase):
         return f"{value!r} is not one of {options}{did_you_mean(str(value), map(str, self.choices))}"
 
 
-class QuantityParam(_ParamBase):
+class QuantityParam(_ParamBase, _AutoMixin):
     """A physical length or area written with its unit (``'20 nm'``, ``'500 um^2'``, ``'30 px^2'``).
 
     A bare number means pixels. Modules convert it with the image's pixel size.
@@ -203,17 +232,20 @@ class QuantityParam(_ParamBase):
     )
 
     def _rule_text(self) -> str:
-        return "a length, e.g. '20 nm'" if self.dimension == "length" else "an area, e.g. '500 nm^2'"
+        rule = "a length, e.g. '20 nm'" if self.dimension == "length" else "an area, e.g. '500 nm^2'"
+        return rule + (", or 'auto'" if self.auto else "")
 
     @model_validator(mode="after")
     def _default_parses(self) -> QuantityParam:
         return self._default_valid()
 
     def _check_value(self, value: Any) -> str | None:
+        if self._auto_ok(value):
+            return None
         try:
             quantity = parse_quantity(value, power=1 if self.dimension == "length" else 2)
         except ValueError as exc:
-            return str(exc)
+            return str(exc) + (" (or 'auto')" if self.auto else "")
         if not math.isfinite(quantity.value):
             return f"must be a finite {self.dimension}, got '{value}'"
         return f"must not be negative, got '{value}'" if quantity.value < 0 else None

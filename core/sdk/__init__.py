@@ -20,9 +20,11 @@ if TYPE_CHECKING:
         OUTPUTS_DIR,
         OUTPUTS_FILE,
         TASK_FILE,
+        ModuleNotes,
         TaskResources,
         TaskSpec,
         prepare_task_folder,
+        read_module_notes,
         read_outputs_file,
     )
     from lamella.core.sdk._entry import import_module_file, load_entrypoint, run_task_folder
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 
 _HOME = {
     "_contract": ["INPUTS_DIR", "LOG_FILE", "OUTPUTS_DIR", "OUTPUTS_FILE", "TASK_FILE",
-                  "TaskResources", "TaskSpec", "prepare_task_folder", "read_outputs_file"],
+                  "ModuleNotes", "TaskResources", "TaskSpec", "prepare_task_folder",
+                  "read_module_notes", "read_outputs_file"],
     "_entry": ["import_module_file", "load_entrypoint", "run_task_folder"],
     "_image": ["Calibration", "Image"],
     "_imageio": ["TIFF_SUFFIXES", "read_image", "write_image"],
@@ -48,6 +51,7 @@ __all__ = [
     "TIFF_SUFFIXES",
     "Calibration",
     "Image",
+    "ModuleNotes",
     "Task",
     "TaskResources",
     "TaskSpec",
@@ -56,6 +60,7 @@ __all__ = [
     "load_entrypoint",
     "prepare_task_folder",
     "read_image",
+    "read_module_notes",
     "read_outputs_file",
     "run_task_folder",
     "write_image",

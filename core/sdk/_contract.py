@@ -8,8 +8,10 @@ A node run gets a fresh folder::
     outputs/       where the module writes; it also writes outputs/outputs.json
     log.txt        everything the module printed
 
-``outputs.json`` maps each output port to the files written for it, relative to ``outputs/``:
-``{"outputs": {"mask": ["mask.ome.tif"]}}``.
+``outputs.json`` maps each output port to the files written for it, relative to ``outputs/``,
+and may add the values the module chose for automatic parameters and its warnings for the user:
+``{"outputs": {"mask": ["mask.ome.tif"]}, "resolved": {"min_area": "31 px^2"},
+"warnings": ["..."]}``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ __all__ = [
     "OUTPUTS_DIR",
     "OUTPUTS_FILE",
     "TASK_FILE",
+    "ModuleNotes",
     "TaskResources",
     "TaskSpec",
     "prepare_task_folder",
+    "read_module_notes",
     "read_outputs_file",
 ]
 
@@ -124,6 +128,25 @@ def _place_input(folder: Path, port: str, index: int | None, source: Path, *, li
     else:
         shutil.copyfile(source, target)  # content only: the copy is the task's own, writable
     return target.relative_to(folder).as_posix()
+
+
+class ModuleNotes(BaseModel):
+    """What a module reports besides its files: resolved automatic parameters, warnings."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    resolved: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Value the module chose for each parameter set to 'auto', e.g. "
+        "{\"min_distance\": \"6.5 px\"}.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="One-line warnings for the user (shown in the run summary and the record).")
+
+
+def read_module_notes(outputs_dir: Path) -> ModuleNotes:
+    """Read the resolved parameters and warnings of ``outputs.json`` (empty if it has none)."""
+    return ModuleNotes.model_validate_json((outputs_dir / OUTPUTS_FILE).read_text(encoding="utf-8"))
 
 
 def read_outputs_file(outputs_dir: Path) -> dict[str, list[str]]:

@@ -51,6 +51,8 @@ class Task:
         self.output_dir = self.folder / OUTPUTS_DIR
         self._on_progress = on_progress or _ignore_progress
         self._written: dict[str, list[str]] = {}
+        self._resolved: dict[str, Any] = {}
+        self._warnings: list[str] = []
 
     # ----- parameters -------------------------------------------------------------------
     @property
@@ -64,6 +66,10 @@ class Task:
             raise KeyError(f"module has no parameter '{name}' (declare it in module.json)")
         return self.spec.params[name]
 
+    def is_auto(self, name: str) -> bool:
+        """True if parameter ``name`` is set to 'auto' (the module chooses from the data)."""
+        return self.param(name) == "auto"
+
     def length_in_pixels(self, name: str, image: Image) -> float:
         """A length parameter (``'20 nm'``, ``'3 px'``, bare number = px) in pixels."""
         return self._in_pixels(name, image, power=1)
@@ -74,6 +80,9 @@ class Task:
 
     def _in_pixels(self, name: str, image: Image, *, power: int) -> float:
         cal = image.calibration
+        if self.is_auto(name):
+            raise ModuleError(f"parameter '{name}' is 'auto'; the module must estimate it "
+                              "before converting it to pixels")
         try:
             quantity = parse_quantity(self.param(name), power=power)
             return quantity.to_pixels(cal.x if cal else None, cal.unit if cal else None,
@@ -207,6 +216,26 @@ class Task:
         """Report progress (0..1) of this run; shown as a progress bar and sent as an event."""
         self._on_progress(min(1.0, max(0.0, float(fraction))), message)
 
+    def warn(self, message: str) -> None:
+        """Tell the user something may be wrong, without failing the run.
+
+        The line goes to the log, the run summary and the run record; say what to do, e.g.
+        "... if it has one, set crop_info_bar: rows".
+        """
+        line = " ".join(str(message).split())
+        print(f"warning: {line}")
+        self._warnings.append(line)
+
+    def resolved(self, name: str, value: Any, why: str) -> None:
+        """Report the value chosen for parameter ``name`` set to 'auto', and how it was chosen.
+
+        The value goes to the log and, through ``outputs.json``, to the run record.
+        """
+        if name not in self.spec.params:
+            raise KeyError(f"module has no parameter '{name}' (declare it in module.json)")
+        print(f"{name}: auto -> {value} ({why})")
+        self._resolved[name] = value
+
     def fail(self, message: str) -> NoReturn:
         """Stop the run with a one-line message for the user (no traceback is shown)."""
         raise ModuleError(message)
@@ -218,7 +247,9 @@ class Task:
             names = ", ".join(f"'{n}'" for n in missing)
             raise ModuleError(f"module finished without writing output {names}")
         outputs_file = self.output_dir / OUTPUTS_FILE
-        outputs_file.write_text(json.dumps({"outputs": self._written}, indent=2), encoding="utf-8")
+        notes = {"outputs": self._written, "resolved": self._resolved, "warnings": self._warnings}
+        notes = {key: value for key, value in notes.items() if value or key == "outputs"}
+        outputs_file.write_text(json.dumps(notes, indent=2, default=_json_default), encoding="utf-8")
         return self._written
 
     # ----- helpers ----------------------------------------------------------------------

@@ -34,8 +34,8 @@ def run(task) -> None:
     if log_scale and (values <= 0).any():
         task.fail(f"parameter 'log_scale': column '{column}' has {(values <= 0).sum()} values "
                   "<= 0, which a log axis cannot show; turn log_scale off or filter them out")
-    figure = plot.histogram_figure(values, bins=_bins(task), log_scale=log_scale, label=label,
-                                   title=title, lines=lines)
+    figure = plot.histogram_figure(values, bins=_bins(task, values, log_scale),
+                                   log_scale=log_scale, label=label, title=title, lines=lines)
     _save(task, figure)
 
 
@@ -56,9 +56,13 @@ def _numbers(task, series: pd.Series, column: str) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def _bins(task) -> int | str:
-    text = str(task.param("bins")).strip()
-    return "auto" if text == "auto" else int(text)
+def _bins(task, values: np.ndarray, log_scale: bool) -> int:
+    """The bin count; 'auto' takes numpy's rule (equal bins over the range, as a count gives)."""
+    if not task.is_auto("bins"):
+        return task.param("bins")
+    count = len(plot.bin_edges(values, "auto", log_scale=log_scale)) - 1
+    task.resolved("bins", count, f"numpy's 'auto' rule for {len(values)} values")
+    return count
 
 
 def _save(task, figure) -> None:

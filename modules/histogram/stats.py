@@ -1,6 +1,7 @@
 """Size-distribution statistics and how they are printed on the plot.
 
-Conventions match the measure module's summary table: the standard deviation is the sample
+The statistics are the measure module's summary statistics, from one implementation
+(:func:`lamella.core.sdk.stats.distribution`): the standard deviation is the sample
 standard deviation (ddof = 1); D10, D50 and D90 are number-weighted percentiles (every
 object counts once) with linear interpolation between order statistics (numpy's default,
 Hyndman & Fan type 7), so D50 equals the median.
@@ -10,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from lamella.core.sdk.stats import distribution
+
 __all__ = ["format_number", "statistics", "statistics_text"]
+
+# The plot's names for the summary table's statistics.
+_SHOWN = {"count": "n", "mean": "mean", "median": "median", "std": "std", "d10": "D10",
+          "d50": "D50", "d90": "D90"}
 
 
 def statistics(values: np.ndarray) -> dict[str, float]:
@@ -22,14 +29,7 @@ def statistics(values: np.ndarray) -> dict[str, float]:
     >>> [round(s[k], 2) for k in ("mean", "std", "D10", "D90")]
     [25.0, 12.91, 13.0, 37.0]
     """
-    values = np.asarray(values, dtype=np.float64)
-    result = {"n": float(len(values))}
-    if not len(values):
-        return {**result, **dict.fromkeys(("mean", "median", "std", "D10", "D50", "D90"), np.nan)}
-    d10, d50, d90 = np.percentile(values, [10, 50, 90])
-    return {**result, "mean": float(values.mean()), "median": float(np.median(values)),
-            "std": float(np.std(values, ddof=1)) if len(values) > 1 else np.nan,
-            "D10": float(d10), "D50": float(d50), "D90": float(d90)}
+    return {_SHOWN[key]: float(value) for key, value in distribution(values).items()}
 
 
 def format_number(value: float) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from lamella.core.sdk import Image, Task
+from lamella.core.sdk.sizes import auto_min_area
 
-from . import cleanup, levels
+from . import cleanup, levels, sizes
 
 
 def run(task: Task) -> None:
@@ -28,10 +29,24 @@ def run(task: Task) -> None:
         task.progress(0.6, "filling holes")
         mask = cleanup.fill_holes(mask, connectivity=connectivity)
     task.progress(0.8, "removing small objects")
-    min_area = task.area_in_pixels("min_area", image)
+    min_area = _min_area(task, mask, image)
     mask = cleanup.remove_small_objects(mask, min_area=min_area, connectivity=connectivity)
     task.save_mask("mask", mask, like=image)
     task.progress(1.0, "done")
+
+
+def _min_area(task: Task, mask: np.ndarray, image: Image) -> float:
+    """min_area in px^2; 'auto' derives it from the mask's typical object radius."""
+    if not task.is_auto("min_area"):
+        return task.area_in_pixels("min_area", image)
+    radius = sizes.mask_typical_radius(mask)
+    if radius is None:
+        task.resolved("min_area", "0 px^2", "the mask holds no object of 1.5 px radius or more")
+        return 0.0
+    area = auto_min_area(radius)
+    task.resolved("min_area", f"{area:.3g} px^2",
+                  f"typical object radius {radius:.1f} px from the mask's distance map")
+    return area
 
 
 def _check_input(task: Task, image: Image) -> None:

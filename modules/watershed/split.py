@@ -20,7 +20,7 @@ from skimage.segmentation import watershed
 
 from . import markers as seeds
 
-__all__ = ["BATCH_PIXELS", "split_particles"]
+__all__ = ["BATCH_PIXELS", "batches", "split_particles"]
 
 # Pixels per batch window: 4 Mpx keeps a batch near 150 MB and still gives scipy and
 # scikit-image large arrays to work on (few Python-level iterations).
@@ -73,7 +73,7 @@ def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_di
     split_batch = partial(_split_batch, markers=markers, min_distance=min_distance, h=h,
                           connectivity=connectivity, smooth=smooth)
     done = 0
-    for first, last, window in _batches(ndimage.find_objects(labels), labels.shape, batch_pixels):
+    for first, last, window in batches(ndimage.find_objects(labels), labels.shape, batch_pixels):
         crop = labels[window]
         local = np.where((crop >= first) & (crop <= last), crop - (first - 1), 0)
         surface = None if boundaries is None else boundaries[window]
@@ -117,7 +117,7 @@ def _label_unreached(objects: np.ndarray, inside: np.ndarray, connectivity: int)
     return objects
 
 
-def _batches(boxes: list[Window], shape: tuple[int, ...],
+def batches(boxes: list[Window], shape: tuple[int, ...],
              budget: int) -> Iterator[tuple[int, int, Window]]:
     """Group consecutive component ids whose joint bounding box stays under ``budget`` pixels.
 

@@ -51,6 +51,7 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
     else:
         console.print(f"[bold red]Run failed[/] ({words}). Fix the cause and run the same command "
                       "again: finished nodes are reused from the cache.")
+    _print_warnings(console, result)
     console.print(f"Results in {escape(str(result.out_dir))}/")
     for name, path in result.combined.items():
         console.print(f"  {name:<12} {escape(path_within(path, result.out_dir))} (all images)")
@@ -62,6 +63,12 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
         done = sum(1 for outputs in result.outputs.values() if outputs)
         console.print(f"  per image    {_count(done, 'folder')} <image>/")
     console.print(f"  {'run record':<12} {escape(path_within(result.record_path, result.out_dir))}")
+
+
+def _print_warnings(console: Console, result: RunResult) -> None:
+    """Module warnings, one line each, naming the node (and image in a batch)."""
+    for where, message in result.warnings:
+        console.print(f"[bold yellow]! {escape(where)}:[/] {escape(message)}", highlight=False)
 
 
 def print_explanations(console: Console, result: RunResult) -> None:

@@ -26,6 +26,7 @@ from lamella.core.sdk import (
     OUTPUTS_DIR,
     TaskResources,
     prepare_task_folder,
+    read_module_notes,
     read_outputs_file,
 )
 from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
@@ -169,10 +170,12 @@ class Engine:
         job.status, job.outputs, job.output_digests = "cached", entry.outputs, entry.output_digests
         job.entry = entry
         job.log = entry.log
+        job.take_notes(entry.meta)
         job.reason = f"reused: same module, parameters and inputs as run {entry.meta.get('run_id')}"
         self.store.remember_components(self._history_id(job), job.components)
         self._publish(job)
-        self._emit("node_cached", job, detail={"key": job.key, "reason": job.reason})
+        self._emit("node_cached", job, detail={"key": job.key, "reason": job.reason,
+                                               **job.notes_detail()})
 
     # ----- running ----------------------------------------------------------------------
     def _submit(self, job: Job) -> None:
@@ -210,6 +213,7 @@ class Engine:
         outputs_dir = job.task_dir / OUTPUTS_DIR
         try:
             written = read_outputs_file(outputs_dir)
+            notes = read_module_notes(outputs_dir)
         except (OSError, ValueError, KeyError):
             self._fail(job, "module finished without writing outputs/outputs.json", None)
             return
@@ -219,14 +223,17 @@ class Engine:
             "key": job.key, "components": job.components, "outputs": written,
             "output_digests": digests, "run_id": self.run_id, "node": job.node.id,
             "workflow": self.graph.workflow.name, "created": job.finished,
+            "resolved": notes.resolved, "warnings": notes.warnings,
         }, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
         job.exit_status = 0
         job.entry, job.log = entry, entry.log
+        job.take_notes(entry.meta)
         self.store.remember_components(self._history_id(job), job.components)
         self._publish(job)
         self._emit("node_finished", job, detail={"duration_s": round(job.finished - (job.started or 0), 3),
-                                                 "key": job.key, "reason": job.reason})
+                                                 "key": job.key, "reason": job.reason,
+                                                 **job.notes_detail()})
 
     def _fail(self, job: Job, error: str, exit_status: int | None) -> None:
         job.status, job.error, job.exit_status = "failed", error, exit_status

@@ -57,6 +57,9 @@ class Job:
     exit_status: int | None = None
     log: Path | None = None
     task_dir: Path | None = None
+    # What the module reported besides files: values chosen for 'auto' parameters, warnings.
+    resolved: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     # Input files as the module sees them (in its task folder), per port, with their
     # state just before it ran.
     task_inputs: dict[str, list[Path]] = field(default_factory=dict)
@@ -87,6 +90,15 @@ class Job:
         if self.started is None or self.finished is None:
             return None
         return self.finished - self.started
+
+    def take_notes(self, meta: dict[str, Any]) -> None:
+        """Take the resolved parameters and warnings stored with the job's result."""
+        self.resolved = dict(meta.get("resolved") or {})
+        self.warnings = list(meta.get("warnings") or [])
+
+    def notes_detail(self) -> dict[str, Any]:
+        """Event detail for the notes (nothing when there are none)."""
+        return {k: v for k, v in (("resolved", self.resolved), ("warnings", self.warnings)) if v}
 
     # ----- inputs the module must leave alone -------------------------------------------
     def watch_inputs(self, relative: dict[str, list[str]]) -> None:

@@ -54,6 +54,8 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "module_digest": job.node.entry.digest,
         "image_digest": None,  # local backend: no container image
         "params": job.node.params,
+        "resolved_params": job.resolved,
+        "warnings": job.warnings,
         "status": job.status,
         "cache": {"key": job.key, "reason": job.reason},
         "inputs": _files(job.input_files, job.input_digests),

@@ -50,7 +50,7 @@ def test_statistics_are_printed_with_the_unit(tmp_path: Path) -> None:
 
 def test_area_column_gets_a_squared_unit_and_a_title(tmp_path: Path) -> None:
     table = pd.DataFrame({"area_um2": [0.5, 1.5, 2.5]})
-    _, svg = run(tmp_path, table, column="area", bins="3", title="Grain areas")
+    _, svg = run(tmp_path, table, column="area", bins=3, title="Grain areas")
     texts = svg_texts(svg)
     assert {"mean = 1.500 µm²", "Area (µm²)", "Grain areas", "n = 3"} <= set(texts)
 
@@ -98,7 +98,8 @@ def test_log_scale_refuses_non_positive_values(tmp_path: Path) -> None:
 
 
 def test_bins_must_be_a_count_or_auto(tmp_path: Path) -> None:
-    with pytest.raises(ModuleError, match=re.escape("parameter 'bins': 'many' does not match")):
+    message = "parameter 'bins': must be a whole number or 'auto', got 'many'"
+    with pytest.raises(ModuleError, match=re.escape(message)):
         run(tmp_path, pd.DataFrame({"ecd_nm": [1.0]}), bins="many")
 
 
