@@ -43,15 +43,19 @@ def _denoise(task: Task, image: Image, data: np.ndarray) -> np.ndarray:
     if method == "median":
         return smoothing.median(data, radius=_whole(_pixels(task, "median_radius", image)))
     if method == "nl-means":
-        data, strength = smoothing.nl_means(data, h=task.param("h"))
-        print(f"nl-means strength h = {strength:.4g} grey levels")
+        data, strength = smoothing.nl_means(data, h=None if task.is_auto("h") else task.param("h"))
+        if task.is_auto("h"):
+            task.resolved("h", round(strength, 4), "0.8 x the noise standard deviation estimated "
+                          "from the image")
+        else:
+            print(f"nl-means strength h = {strength:.4g} grey levels")
     return data
 
 
 def _normalise(task: Task, image: Image, data: np.ndarray) -> np.ndarray:
     if task.param("normalise") == "clahe":
         tile = None
-        if task.param("tile_size") is not None:
+        if not task.is_auto("tile_size"):
             tile = _whole(_pixels(task, "tile_size", image, minimum=2))
         try:
             return contrast.clahe(data, clip_limit=task.param("clip_limit"), tile=tile)
