@@ -6,6 +6,7 @@ are the same unit (files and column names use the ASCII ``um``).
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -106,7 +107,8 @@ class Quantity:
 def parse_quantity(text: str | float | int, *, power: int) -> Quantity:
     """Parse a user-written length (``power=1``) or area (``power=2``).
 
-    Raises ValueError with an example of a valid value.
+    Raises ValueError with the right spelling where the mistake is plain (``'100 nm2'`` ->
+    ``'100 nm^2'``, ``'5 mn'`` -> ``'5 nm'``) and an example of a valid value otherwise.
     """
     example = "'20 nm' or '3 px'" if power == 1 else "'500 nm^2' or '30 px^2'"
     if isinstance(text, bool):
@@ -116,11 +118,32 @@ def parse_quantity(text: str | float | int, *, power: int) -> Quantity:
     match = _QUANTITY.match(str(text))
     unit = canonical_unit(match["unit"]) if match and match["unit"] else "px"
     if match is None or unit is None:
-        raise ValueError(f"'{text}' is not {_article(power)}; write e.g. {example}")
+        raise ValueError(f"'{text}' is not {_article(power)}; write e.g. {example}"
+                         + _unit_hint(match, power))
     written_power = 2 if match["power"] else 1
     if match["unit"] and written_power != power:
         raise ValueError(f"'{text}' is not {_article(power)}; write e.g. {example}")
+    if match["power"] == "2":
+        # 'nm2' reads like the column names (area_nm2), but in a value it is ambiguous with a
+        # typo: the power is written '^2' (or '²').
+        raise ValueError(f"'{text}' is not written as an area; write '{match['value']} "
+                         f"{match['unit'] or 'px'}^2'")
     return Quantity(float(match["value"]), unit, power)
+
+
+def _unit_hint(match: re.Match[str] | None, power: int) -> str:
+    """' (did you mean 'nm'?)' for a unit one typo away from a known one."""
+    if match is None or not match["unit"]:
+        return ""
+    known = [*LENGTH_UNITS, "px"]
+    written = match["unit"].lower()
+    # Swapped letters ('mn') first: difflib alone would offer the shorter 'm'.
+    close = [u for u in known if sorted(u.lower()) == sorted(written)]
+    close = close or difflib.get_close_matches(written, known, n=1, cutoff=0.5)
+    if not close:
+        return ""
+    squared = "^2" if power == 2 else ""
+    return f" (did you mean '{match['value']} {close[0]}{squared}'?)"
 
 
 def _article(power: int) -> str:
