@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lamella.core._suggest import did_you_mean
-from lamella.core.units import parse_quantity
+from lamella.core.units import Quantity, parse_quantity
 
 __all__ = [
     "AUTO",
@@ -227,6 +227,11 @@ class QuantityParam(_ParamBase, _AutoMixin):
 
     type: Literal["quantity"] = Field(description="Parameter type.")
     dimension: Literal["length", "area"] = Field(description="Whether the value is a length or an area.")
+    physical: bool = Field(
+        default=False,
+        description="If true, the value must carry a physical unit larger than 0 (e.g. a pixel "
+        "size, '2.5 nm'): pixels and bare numbers are refused.",
+    )
     default: str | float | None = Field(
         default=None, description="Value used when a workflow omits it, e.g. '0 px^2'."
     )
@@ -248,7 +253,16 @@ class QuantityParam(_ParamBase, _AutoMixin):
             return str(exc) + (" (or 'auto')" if self.auto else "")
         if not math.isfinite(quantity.value):
             return f"must be a finite {self.dimension}, got '{value}'"
+        if self.physical:
+            return self._physical_problem(value, quantity)
         return f"must not be negative, got '{value}'" if quantity.value < 0 else None
+
+    @staticmethod
+    def _physical_problem(value: Any, quantity: Quantity) -> str | None:
+        if quantity.unit == "px":
+            return (f"'{value}' is in pixels; give a physical size with its unit, e.g. '2.5 nm' or "
+                    "'0.65 um'")
+        return f"must be larger than 0, got '{value}'" if quantity.value <= 0 else None
 
 
 ParamSpec = Annotated[

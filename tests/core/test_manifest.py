@@ -6,9 +6,10 @@ import copy
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from lamella.core.errors import ManifestError
-from lamella.core.manifest import BoolParam, QuantityParam, load_manifest, manifest_from_dict
+from lamella.core.manifest import BoolParam, IntParam, QuantityParam, load_manifest, manifest_from_dict
 
 VALID = {
     "id": "lamella/threshold",
@@ -165,3 +166,36 @@ def test_quantity_parameter_refuses_non_finite(value: object, reason: str | None
 def test_bool_parameter_names_yaml_switch_words(word: str) -> None:
     spec = BoolParam(type="bool", description="d")
     assert spec.check(word) == f"must be true or false, got '{word}' (write true or false)"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2.5 nm", None), (None, None),
+    (2.5, "'2.5' is in pixels; give a physical size with its unit, e.g. '2.5 nm' or '0.65 um'"),
+    ("3 px", "'3 px' is in pixels; give a physical size with its unit, e.g. '2.5 nm' or '0.65 um'"),
+    ("0 nm", "must be larger than 0, got '0 nm'"),
+])
+def test_physical_quantity_refuses_pixels_at_validation(value: object, reason: str | None) -> None:
+    spec = QuantityParam(type="quantity", dimension="length", physical=True, nullable=True,
+                         description="d")
+    assert spec.check(value) == reason
+
+
+@pytest.mark.parametrize(("spec", "value", "reason"), [
+    (IntParam(type="int", min=1, auto=True, default="auto", description="d"), "auto", None),
+    (IntParam(type="int", min=1, auto=True, default="auto", description="d"), 25, None),
+    (IntParam(type="int", min=1, auto=True, default="auto", description="d"), "25",
+     "must be a whole number or 'auto', got '25'"),
+    (IntParam(type="int", min=1, default=3, description="d"), "auto",
+     "must be a whole number, got 'auto'"),
+    (QuantityParam(type="quantity", dimension="area", auto=True, default="auto", description="d"),
+     "auto", None),
+    (QuantityParam(type="quantity", dimension="area", auto=True, default="auto", description="d"),
+     "AUTO", "'AUTO' is not an area; write e.g. '500 nm^2' or '30 px^2' (or 'auto')"),
+])
+def test_auto_is_one_spelling_accepted_only_where_declared(spec, value, reason) -> None:  # type: ignore[no-untyped-def]
+    assert spec.check(value) == reason
+
+
+def test_auto_default_needs_auto_allowed() -> None:
+    with pytest.raises(ValidationError, match="default must be a whole number, got 'auto'"):
+        IntParam(type="int", default="auto", description="d")
