@@ -94,8 +94,13 @@ def _svg_bar(bar: ScaleBar) -> str:
     )
 
 
+# DejaVu Sans ships with the module (free licence, fonts/LICENSE-DejaVu.txt): Pillow's own
+# default font has no 'µ' and drew '2 µm' as '2 □m'; system fonts differ between machines.
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+
+
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, ImportError):  # Pillow without FreeType: fixed-size bitmap font
+        return ImageFont.truetype(str(FONT_FILE), size=size)
+    except (OSError, ImportError):  # Pillow without FreeType: fixed-size bitmap font
         return ImageFont.load_default()

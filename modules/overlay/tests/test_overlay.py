@@ -172,3 +172,19 @@ def test_stretch_by_table_or_blocks_equals_direct_arithmetic(monkeypatch: pytest
     assert stretched.dtype == np.uint8
     assert np.array_equal(stretched, expected)
     assert stretched.min() == 0 and stretched.max() == 255
+
+
+def test_the_png_font_has_the_micro_sign() -> None:
+    draw = import_module_file(MODULE_DIR, "draw")
+    font = draw._font(20)
+    assert Path(font.path) == MODULE_DIR / "fonts" / "DejaVuSans.ttf"
+    micro, missing = (np.asarray(font.getmask(text)) for text in ("µ", "\u0378"))
+    # A font without the glyph draws its 'missing' box for both.
+    assert micro.shape != missing.shape or not np.array_equal(micro, missing)
+
+
+def test_micrometre_scale_bar_label(tmp_path: Path) -> None:
+    image, labels = scene()
+    _, svg = run(tmp_path, image, labels, cal=Calibration(0.05, 0.05, "um"), numbers=False)
+    # 200 px x 0.05 um = 10 um across; a fifth is 2 um.
+    assert ">2 µm</text>" in svg
