@@ -5,34 +5,97 @@ Two ways, most trusted first:
 1. Metadata. FEI/Thermo files state the micrograph height without the bar
    (``[Image] ResolutionY``, ``[Scan] ResolutionY``) or the bar height
    (``[PrivateFei] DatabarHeight``); Zeiss files state the stored scan size
-   (``Store resolution = 1024 * 768``), which is used when the file is taller.
-2. Pixels. A bar is a band at the bottom whose rows are mostly one flat value (its
-   background) with high-contrast text on it, separated from the micrograph by a
-   uniform row or a separator line, under a micrograph that is not itself mostly that
-   value. The text must be several separate marks (characters, words, a scale bar): a
-   flat band holding one or two particles, or only single hot pixels, is a stretch of
-   substrate or vacuum, not a bar. Every condition must hold, so a micrograph without a
-   bar is left whole.
+   (``Store resolution = 1024 * 768``), which is used when the file is taller. Zeiss
+   SmartSEM usually stores the bar inside that size, so its metadata gives no height.
+2. Pixels. A bar is a band near the bottom whose rows are mostly one flat value at the
+   dark or bright end of the image (its background), holding text of high contrast, with
+   a drawn separator line above it or a flat top row under a row far from that value (a
+   shadow fading into it is no edge), under a micrograph that is not mostly that value.
+   Up to four rows may lie under the bar (a frame line, a few scan rows); they are cut
+   with it. The text must be several separate marks: three or more if one of them is a
+   straight line (a scale bar, a frame), else ten or more (a line of characters). A flat
+   band holding a few particles, or only single hot pixels, is substrate or vacuum, not a
+   bar. Every condition must hold, so a micrograph without a bar is left whole.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tifffile
+from scipy import ndimage
 
-__all__ = ["bar_rows_from_metadata", "detect_bar_rows"]
+__all__ = ["Bar", "bar_rows_from_metadata", "detect_bar_rows", "find_bar", "sem_vendor"]
 
 _MAX_BAR_SHARE = 0.35  # bars take 5-15 % of the height; a taller band is image content
 _MIN_BAR_ROWS = 3
+_MAX_ROWS_UNDER = 4  # Zeiss: 1-3 scan rows and/or a black frame line below the bar
 _FLAT = 0.03  # a pixel is bar background within 3 % of the value range (JPEG ringing)
 _FLAT_ROW = 0.9  # share of background pixels in the flat margin row at the top of a bar
+_BAR_ROW = 0.5  # share of background pixels in a row of the bar...
+_TEXT_ROW = (0.2, 0.9)  # ...or in a dense line of text: background, and background + text
+_EXTREME = 0.15  # bar backgrounds are black or white: within 15 % of the range of an end
+_EDGE = 0.09  # the row above a bar's flat top row differs from it by 9 % of the range
 _TEXT = 0.25  # text differs from the bar background by a quarter of the range at least
-# Bars carry a line of text and a scale bar: at least three marks. A mark is a connected
-# patch of text pixels of 3 px or more; a hot pixel or a JPEG speck is smaller.
-_MIN_MARKS = 3
+# A mark is a connected patch of text pixels of 3 px or more (a hot pixel or a JPEG speck
+# is smaller). Real bars hold 50-80 marks; three suffice when one is a straight line.
 _MIN_MARK_PIXELS = 3
+_MIN_MARKS = 3
+_MANY_MARKS = 10
+_LINE_ASPECT, _LINE_LENGTH = 5, 15
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A data bar found in the pixels: what to cut and why.
+
+    ``rows`` rows are cut from the bottom: ``separator`` line rows, the bar from row
+    ``top`` to ``bottom`` (exclusive) and ``under`` rows below it.
+    """
+
+    rows: int
+    top: int
+    bottom: int
+    background: float
+    marks: int
+    separator: int
+    under: int
+    bright: bool
+
+    def describe(self, height: int) -> str:
+        """One line for the log: which rows are cut and what made them a bar."""
+        shade = "bright" if self.bright else "dark"
+        parts = [f"rows {height - self.rows}-{height - 1} cut: a {shade} bar (background "
+                 f"{self.background:g}, rows {self.top}-{self.bottom - 1}) holding "
+                 f"{self.marks} marks of text"]
+        if self.separator:
+            parts.append(f"a separator line of {_count(self.separator, 'row')} above it")
+        if self.under:
+            parts.append(f"{_count(self.under, 'row')} under it")
+        return ", ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _vendor_tags(path: Path) -> tuple[dict, dict]:
+    """FEI and Zeiss metadata of a TIFF file, empty when absent or unreadable."""
+    if path.suffix.lower() not in (".tif", ".tiff"):
+        return {}, {}
+    try:
+        with tifffile.TiffFile(path) as tif:
+            return tif.fei_metadata or {}, tif.sem_metadata or {}
+    except (OSError, ValueError, TypeError):
+        return {}, {}  # unreadable vendor tags: fall back to the pixels
+
+
+def sem_vendor(path: Path) -> str | None:
+    """'Zeiss SEM' or 'FEI/Thermo SEM' when the file carries that vendor's tags, else None."""
+    fei, zeiss = _vendor_tags(path)
+    return "Zeiss SEM" if zeiss else "FEI/Thermo SEM" if fei else None
 
 
 def bar_rows_from_metadata(path: Path, height: int) -> tuple[int, str] | None:
@@ -41,14 +104,7 @@ def bar_rows_from_metadata(path: Path, height: int) -> tuple[int, str] | None:
     Returns (rows, where the number came from), with rows 0 when the metadata says the
     file holds no bar; None when no metadata speaks to it.
     """
-    if path.suffix.lower() not in (".tif", ".tiff"):
-        return None
-    try:
-        with tifffile.TiffFile(path) as tif:
-            fei = tif.fei_metadata or {}
-            zeiss = tif.sem_metadata or {}
-    except (OSError, ValueError, TypeError):
-        return None  # unreadable vendor tags: fall back to the pixels
+    fei, zeiss = _vendor_tags(path)
     for section in ("Image", "Scan"):
         rows = (fei.get(section) or {}).get("ResolutionY")
         if _is_count(rows) and height / 2 <= rows <= height:
@@ -86,27 +142,52 @@ def detect_bar_rows(plane: np.ndarray) -> int:
     >>> detect_bar_rows(image)
     12
     """
+    bar = find_bar(plane)
+    return bar.rows if bar is not None else 0
+
+
+def find_bar(plane: np.ndarray) -> Bar | None:
+    """The data bar at the bottom of a grey 2-D ``plane`` (any dtype), or None if there is none.
+
+    The bar may end up to four rows above the bottom; the first ending that makes a bar wins.
+    """
     plane = np.asarray(plane)
     if plane.dtype == bool:
         plane = plane.astype(np.uint8)
-    height = plane.shape[0]
     low, high = float(np.min(plane)), float(np.max(plane))
-    span = high - low
-    if height < 4 * _MIN_BAR_ROWS or not np.isfinite(span) or span <= 0:
-        return 0
-    background = _mode(plane[-1])
-    share = _near_share(plane, background, _FLAT * span)
-    top = height
-    while top > 0 and share[top - 1] >= 0.5:
-        top -= 1
-    if not _MIN_BAR_ROWS <= height - top <= _MAX_BAR_SHARE * height:
-        return 0
-    if not _has_text(plane[top:], background, _TEXT * span):
-        return 0
-    edge = top - _separator_rows(plane, top, background=background, extremes=(low, high))
-    starts_flat = share[top] >= _FLAT_ROW or edge < top
-    micrograph_differs = edge > 0 and float(np.median(share[:edge])) <= 0.2
-    return height - edge if starts_flat and micrograph_differs else 0
+    if plane.shape[0] < 4 * _MIN_BAR_ROWS or not np.isfinite(high - low) or high <= low:
+        return None
+    for under in range(_MAX_ROWS_UNDER + 1):
+        bar = _bar_ending_at(plane, plane.shape[0] - under, extremes=(low, high))
+        if bar is not None:
+            return bar
+    return None
+
+
+def _bar_ending_at(plane: np.ndarray, bottom: int, *, extremes: tuple[float, float]) -> Bar | None:
+    """The bar whose last row is ``bottom - 1``, if the rows there make one."""
+    low, high = extremes
+    span, height = high - low, plane.shape[0]
+    background = _mode(plane[bottom - 1])
+    if min(background - low, high - background) > _EXTREME * span:
+        return None  # a flat grey band is substrate; bars are black or white
+    share = _near_share(plane[:bottom], background, _FLAT * span)
+    top = _band_top(plane[:bottom], share, background, _TEXT * span,
+                    lowest=bottom - int(_MAX_BAR_SHARE * height) - 1)
+    if not _MIN_BAR_ROWS <= bottom - top <= _MAX_BAR_SHARE * height:
+        return None
+    marks = _marks(plane[top:bottom], background, _TEXT * span)
+    if not _is_text(marks):
+        return None
+    separator = _separator_rows(plane, top, background=background, extremes=extremes)
+    edge = top - separator
+    if edge == 0 or not (separator or _sharp_edge(plane, top, share[top], background, span)):
+        return None
+    if not _micrograph_differs(plane[:edge], share[:edge], separator=separator):
+        return None
+    return Bar(rows=height - edge, top=top, bottom=bottom, background=background,
+               marks=len(marks), separator=separator, under=height - bottom,
+               bright=high - background < background - low)
 
 
 def _mode(row: np.ndarray) -> float:
@@ -119,66 +200,39 @@ def _near_share(plane: np.ndarray, value: float, tolerance: float) -> np.ndarray
     return ((plane >= value - tolerance) & (plane <= value + tolerance)).mean(axis=1)
 
 
-def _has_text(band: np.ndarray, background: float, contrast: float) -> bool:
+def _band_top(plane: np.ndarray, share: np.ndarray, background: float, contrast: float, *,
+              lowest: int) -> int:
+    """First row of the run of bar rows that ends at the bottom of ``plane``.
+
+    A bar row is mostly background, or, in a dense line of text, partly background and
+    the rest text. The walk stops at ``lowest``: a run reaching it is too tall for a bar.
+    """
+    start = max(lowest, 0)
+    far = np.abs(plane[start:].astype(np.float64) - background) >= contrast
+    text = np.concatenate([np.zeros(start), far.mean(axis=1)])
+    dense = (share >= _TEXT_ROW[0]) & (share + text >= _TEXT_ROW[1])
+    top = plane.shape[0]
+    while top > start and (share[top - 1] >= _BAR_ROW or dense[top - 1]):
+        top -= 1
+    return top
+
+
+def _marks(band: np.ndarray, background: float, contrast: float) -> list[tuple[int, int]]:
+    """Height and width of every mark: 8-connected patches of text pixels, 3 px or more."""
     text = np.abs(band.astype(np.float64) - background) >= contrast
-    if int(text.sum()) < max(3, int(0.001 * band.size)):
-        return False
-    sizes = _patch_sizes(text)
-    return int(np.count_nonzero(sizes >= _MIN_MARK_PIXELS)) >= _MIN_MARKS
+    labels, _ = ndimage.label(text, structure=np.ones((3, 3), bool))
+    sizes = np.bincount(labels.ravel())[1:]
+    boxes = ndimage.find_objects(labels)
+    return [(rows.stop - rows.start, cols.stop - cols.start)
+            for (rows, cols), size in zip(boxes, sizes, strict=True) if size >= _MIN_MARK_PIXELS]
 
 
-def _patch_sizes(mask: np.ndarray) -> np.ndarray:
-    """Pixel counts of the 8-connected patches of a 2-D boolean mask, in no particular order.
-
-    Works on runs of pixels along rows, with numpy only (this module has no scipy): runs in
-    neighbouring rows that touch, corners included, are joined.
-    """
-    row, start, stop = _runs(mask)
-    first, second = _touching_runs(row, start, stop, width=mask.shape[1] + 2)
-    patch = _components(len(row), first, second)
-    return np.bincount(patch, weights=stop - start)[np.unique(patch)].astype(np.int64)
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row, first column and end column (exclusive) of every run of True, row by row."""
-    steps = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
-    row, start = np.nonzero(steps == 1)
-    _, stop = np.nonzero(steps == -1)
-    return row, start, stop
-
-
-def _touching_runs(row: np.ndarray, start: np.ndarray, stop: np.ndarray, *,
-                   width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j) of runs where run j, in the row below run i, touches it (8-connected).
-
-    Runs are sorted row by row, so the runs of the next row that touch run i are a
-    contiguous range: those ending at or after its start and starting at or before its end.
-    """
-    below = (row + 1) * width
-    lo = np.searchsorted(row * width + stop, below + start, side="left")
-    hi = np.searchsorted(row * width + start, below + stop, side="right")
-    count = np.maximum(hi - lo, 0)
-    first = np.repeat(np.arange(len(row)), count)
-    offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    return first, np.repeat(lo, count) + offsets
-
-
-def _components(n: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Component of each of ``n`` nodes joined by the edges ``first[k]-second[k]``.
-
-    Every node takes the smallest label among its neighbours, then the label of the node
-    that label names (pointer jumping), until nothing changes: each component ends up
-    labelled by its smallest node, in about log2(its size) rounds.
-    """
-    label = np.arange(n)
-    while True:
-        lowered = label.copy()
-        np.minimum.at(lowered, first, label[second])
-        np.minimum.at(lowered, second, label[first])
-        lowered = lowered[lowered]
-        if np.array_equal(lowered, label):
-            return label
-        label = lowered
+def _is_text(marks: list[tuple[int, int]]) -> bool:
+    """Marks a bar holds: a line of characters, or a few marks one of which is a line."""
+    if len(marks) >= _MANY_MARKS:
+        return True
+    lines = [max(box) >= max(_LINE_LENGTH, _LINE_ASPECT * min(box)) for box in marks]
+    return len(marks) >= _MIN_MARKS and any(lines)
 
 
 def _separator_rows(plane: np.ndarray, top: int, *, background: float,
@@ -199,3 +253,25 @@ def _separator_rows(plane: np.ndarray, top: int, *, background: float,
             break
         count += 1
     return count
+
+
+def _sharp_edge(plane: np.ndarray, top: int, top_share: float, background: float,
+                span: float) -> bool:
+    """True if the bar starts with a flat row right under a row far from its background.
+
+    A shadow or a fade into vacuum reaches the background through rows close to it.
+    """
+    if top_share < _FLAT_ROW:
+        return False
+    return abs(float(np.median(plane[top - 1])) - background) > _EDGE * span
+
+
+def _micrograph_differs(above: np.ndarray, share: np.ndarray, *, separator: int) -> bool:
+    """True if the rows above the bar are a micrograph, not more of the bar's flat value.
+
+    A blank micrograph (one value throughout, as in a frame saved without signal) under a
+    drawn separator line also counts: the line and the text below it make the bar.
+    """
+    if float(np.median(share)) <= 0.2:
+        return True
+    return bool(separator) and float(np.ptp(above)) == 0

@@ -55,8 +55,7 @@ def _crop_info_bar(task: Task, data: np.ndarray, axes: str, path: Path) -> np.nd
             task.fail(f"parameter 'info_bar_rows': {rows} rows is too many; {path.name} is "
                       f"{height} rows high and at least 2 rows must remain")
     else:
-        found = infobar.bar_rows_from_metadata(path, height)
-        rows, where = found or (infobar.detect_bar_rows(_grey_plane(data, axes)), "pixel content")
+        rows, where = _auto_bar_rows(task, data, axes, path)
     if rows == 0:
         print(f"info bar: nothing removed ({where})")
         return data
@@ -64,6 +63,25 @@ def _crop_info_bar(task: Task, data: np.ndarray, axes: str, path: Path) -> np.nd
     keep = [slice(None)] * data.ndim
     keep[axes.index("Y")] = slice(0, height - rows)
     return data[tuple(keep)]
+
+
+def _auto_bar_rows(task: Task, data: np.ndarray, axes: str, path: Path) -> tuple[int, str]:
+    """Bar rows from the metadata, else from the pixels; warn if a vendor file shows none."""
+    height = data.shape[axes.index("Y")]
+    found = infobar.bar_rows_from_metadata(path, height)
+    if found is not None:
+        return found
+    bar = infobar.find_bar(_grey_plane(data, axes))
+    if bar is not None:
+        print(f"info bar: {bar.describe(height)}")
+        return bar.rows, "pixel content"
+    vendor = infobar.sem_vendor(path)
+    if vendor is not None:
+        # SEM software nearly always paints a bar; one not found may be a layout not known.
+        task.warn(f"info bar: {path.name} has {vendor} metadata but no data bar was found; if "
+                  "the image has one, set crop_info_bar: rows and info_bar_rows: N (the bar's "
+                  "height in rows)")
+    return 0, "pixel content"
 
 
 def _grey_plane(data: np.ndarray, axes: str) -> np.ndarray:
