@@ -10,7 +10,8 @@ from skimage.measure import label as connected_components
 
 from lamella.core.sdk import as_label_array
 
-__all__ = ["LabelProblem", "one_channel", "one_plane", "to_labels"]
+__all__ = ["LabelProblem", "cut_bottom", "match_height", "one_channel", "one_plane",
+           "to_labels"]
 
 _PLANE_AXES = "ZIQT"
 _MAX_LABEL = 2**32 - 1  # labels travel as uint32 at most
@@ -59,6 +60,34 @@ def one_plane(data: np.ndarray, axes: str, *, plane: int | None, name: str) -> n
         raise LabelProblem("input 'path'", f"{name} has axes {axes}; load-labels reads 2-D label "
                            "images (rows and columns)")
     return data
+
+
+def cut_bottom(plane: np.ndarray, rows: int, *, name: str) -> np.ndarray:
+    """``plane`` without its bottom ``rows`` rows (the data bar the image lost); 2 rows stay."""
+    height = plane.shape[0]
+    if rows > height - 2:
+        raise LabelProblem("parameter 'crop_bottom_rows'", f"{rows} rows is too many; {name} is "
+                           f"{height} rows high and at least 2 rows must remain")
+    return plane[:height - rows]
+
+
+def match_height(plane: np.ndarray, shape: tuple[int, int], *, name: str,
+                 like: str) -> np.ndarray:
+    """``plane`` cut to the height of the image ``like`` (``shape`` rows, columns).
+
+    Hand masks are often drawn on the whole SEM file; the image they belong to lost its
+    data bar, so the labels may be taller by the bar, never wider or shorter.
+    """
+    (height, width), (rows, columns) = plane.shape, shape
+    if width != columns:
+        raise LabelProblem("input 'like'", f"{name} is {width} pixels wide and {like} "
+                           f"{columns}; labels and image must have the same width (only the "
+                           "data bar rows may differ). Connect the image the labels were drawn on")
+    if height < rows:
+        raise LabelProblem("input 'like'", f"{name} is {height} rows high, fewer than the {rows} "
+                           f"of {like}; the labels must cover the whole image. Export them at "
+                           "the image's full size")
+    return plane[:rows]
 
 
 def to_labels(data: np.ndarray, *, kind: str = "auto", background: float = 0,

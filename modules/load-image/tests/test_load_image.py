@@ -174,8 +174,8 @@ def test_uncalibrated_file_is_logged(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("3 px", "parameter 'pixel_size': '3 px' is in pixels; give the physical size of one "
-             "pixel, e.g. '2.5 nm' or '0.65 um'"),
+    ("3 px", "parameter 'pixel_size': '3 px' is in pixels; give a physical size with its "
+             "unit, e.g. '2.5 nm' or '0.65 um'"),
     ("0 nm", "parameter 'pixel_size': must be larger than 0, got '0 nm'"),
 ])
 def test_bad_pixel_size(tmp_path: Path, value: str, message: str) -> None:

@@ -213,3 +213,80 @@ def test_unreadable_files(tmp_path: Path) -> None:
         f"input 'path': {empty}: file is empty (0 bytes); re-export the image")
     assert failure(tmp_path, dot) == (
         f"input 'path': {dot} is 1 x 1 pixels; an image must be at least 2 x 2 pixels to analyse")
+
+
+# ----- hand masks separated by 1-px lines --------------------------------------------------
+def test_one_pixel_lines_separate_objects_only_with_4_connectivity(tmp_path: Path) -> None:
+    mask = np.full((12, 12), 255, np.uint8)
+    mask[np.arange(8), np.arange(8)] = 0  # a slanting 1-px line between two particles...
+    mask[8] = 0  # ...and a straight one under them
+    mask[:8, 8:] = 0
+    path = save_png(tmp_path / "hand.png", mask)
+    assert int(load(tmp_path, path)[0].data.max()) == 2  # 8: diagonal steps cross the line
+    four, _ = load(tmp_path, path, connectivity=4)
+    assert int(four.data.max()) == 3
+    assert np.bincount(four.data.ravel()).tolist() == [52, 28, 28, 36]
+
+
+# ----- cutting the rows of the image's data bar --------------------------------------------
+def drawn_on_the_whole_file(tmp_path: Path) -> Path:
+    """A hand mask of a 10 x 6 SEM file whose bottom 3 rows are the data bar."""
+    mask = np.zeros((10, 6), np.uint8)
+    mask[1:3, 1:3] = mask[5:7, 3:6] = 255
+    return save_png(tmp_path / "hand.png", mask)
+
+
+def cut_image(tmp_path: Path, rows: int, columns: int = 6) -> Path:
+    tifffile.imwrite(tmp_path / "image.tif", np.full((rows, columns), 90, np.uint8))
+    return tmp_path / "image.tif"
+
+
+def load_like(tmp_path: Path, path: Path, like: Path, **params: object) -> Image:
+    result = run_module(MODULE_DIR, tmp_path / f"run{next(_RUNS)}",
+                        inputs={"path": path, "like": like}, params=params)
+    return result.image("labels")
+
+
+@pytest.mark.parametrize(("rows", "kept"), [(0, 10), (3, 7), (8, 2)])
+def test_crop_bottom_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: int,
+                          kept: int) -> None:
+    labels, mask = load(tmp_path, drawn_on_the_whole_file(tmp_path), crop_bottom_rows=rows)
+    assert labels.data.shape == mask.data.shape == (kept, 6)
+    log = capsys.readouterr().out
+    assert ("labels: removed the bottom 3 of 10 rows (parameter 'crop_bottom_rows')" in log) == (
+        rows == 3)
+
+
+def test_crop_bottom_rows_too_many(tmp_path: Path) -> None:
+    assert failure(tmp_path, drawn_on_the_whole_file(tmp_path), crop_bottom_rows=9) == (
+        "parameter 'crop_bottom_rows': 9 rows is too many; hand.png is 10 rows high and at least "
+        "2 rows must remain")
+
+
+@pytest.mark.parametrize("rows", [7, 10])
+def test_like_cuts_labels_to_the_image_height(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              rows: int) -> None:
+    labels = load_like(tmp_path, drawn_on_the_whole_file(tmp_path), cut_image(tmp_path, rows))
+    assert labels.data.shape == (rows, 6)
+    assert labels.data[:7].tolist() == [[0] * 6, [0, 1, 1, 0, 0, 0], [0, 1, 1, 0, 0, 0],
+                                        [0] * 6, [0] * 6, [0, 0, 0, 2, 2, 2], [0, 0, 0, 2, 2, 2]]
+    log = capsys.readouterr().out
+    cut = "labels: removed the bottom 3 of 10 rows (to the height of input 'like', image.tif)"
+    assert (cut in log) == (rows == 7)
+
+
+@pytest.mark.parametrize(("shape", "params", "message"), [
+    ((7, 5), {}, "input 'like': hand.png is 6 pixels wide and image.tif 5; labels and image "
+                 "must have the same width (only the data bar rows may differ). Connect the image "
+                 "the labels were drawn on"),
+    ((11, 6), {}, "input 'like': hand.png is 10 rows high, fewer than the 11 of image.tif; the "
+                  "labels must cover the whole image. Export them at the image's full size"),
+    ((7, 6), {"crop_bottom_rows": 3}, "parameter 'crop_bottom_rows': set it or connect input "
+                                      "'like', not both (with 'like' the rows are counted)"),
+])
+def test_like_refuses_labels_that_do_not_fit(tmp_path: Path, shape: tuple[int, int],
+                                             params: dict[str, object], message: str) -> None:
+    path, like = drawn_on_the_whole_file(tmp_path), cut_image(tmp_path, *shape)
+    with pytest.raises(ModuleError) as info:
+        load_like(tmp_path, path, like, **params)
+    assert str(info.value) == message
