@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import tifffile
@@ -126,7 +127,7 @@ def _zeiss_store_rows(entry: object) -> int | None:
     return int(parts[1]) if len(parts) == 2 and parts[1].strip().isdigit() else None
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
