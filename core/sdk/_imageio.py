@@ -122,6 +122,9 @@ def write_image(path: str | Path, image: Image) -> Path:
         # OME-TIFF stores colour samples last (interleaved RGB); planar TIFFs read as 'SYX'.
         data = np.moveaxis(data, axes.index("S"), -1)
         axes = axes.replace("S", "") + "S"
+    # OME has no 'I' (tifffile's pages of a TIFF without axis metadata): store them as 'Q',
+    # the other letter tifffile gives such pages, which reads back as a stack of pages.
+    axes = axes.replace("I", "Q")
     metadata: dict[str, object] = {"axes": axes}
     if image.calibration is not None:
         cal = image.calibration

@@ -261,3 +261,9 @@ def test_planar_rgb_is_written_interleaved(tmp_path: Path) -> None:
     image = read_image(out)
     assert image.axes == "YXS"
     assert np.array_equal(image.data, np.moveaxis(planes, 0, -1))
+
+
+def test_pages_without_axis_metadata_are_written_as_pages(tmp_path: Path) -> None:
+    pages = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    written = read_image(write_image(tmp_path / "pages.ome.tif", Image(pages, "IYX")))
+    assert written.axes == "QYX" and np.array_equal(written.data, pages)
