@@ -199,7 +199,7 @@ def test_calibration_read_and_overridden(tmp_path: Path,
     override, _ = load(tmp_path, tmp_path / "fiji.tif", pixel_size="2.5 nm")
     assert (override.calibration.x, override.calibration.unit) == (2.5, "nm")
     assert failure(tmp_path, tmp_path / "fiji.tif", pixel_size=4) == (
-        "parameter 'pixel_size': '4' is in pixels; give the physical size of one pixel, e.g. "
+        "parameter 'pixel_size': '4' is in pixels; give a physical size with its unit, e.g. "
         "'2.5 nm' or '0.65 um'")
 
 
