@@ -6,6 +6,8 @@
 >>> result.table("sizes").describe()
 >>> batch = analysis.run(batch="data/*.tif", out="results/batch")
 >>> batch.table("sizes")            # all images, with an 'image' column
+>>> sweep = analysis.run(sweep={"segment.method": ["otsu", "li"]}, out="results/sweep")
+>>> sweep.table("sizes", point={"segment.method": "li"})
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from lamella.core.catalog import Catalog
 from lamella.core.events import RunEvent
@@ -35,7 +38,10 @@ from lamella.runner._arguments import (
     require_path,
 )
 from lamella.runner._combine import combine_tables
+from lamella.runner._overrides import check_params, check_sweep
 from lamella.runner._results import RunResult
+from lamella.runner._sweep import RunPlan, plan_run
+from lamella.runner._sweep_tables import combine_sweep
 from lamella.runner.backends import LocalBackend
 from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.engine import (
@@ -85,6 +91,8 @@ class Analysis:
         return self.graph
 
     def run(self, *, inputs: Mapping[str, str | Path] | None = None, batch: str | None = None,
+            params: Mapping[str, Any] | None = None,
+            sweep: Mapping[str, Sequence[Any]] | None = None,
             out: str | Path | None = None, jobs: int | None = None, use_cache: bool = True,
             cache_dir: str | Path | None = None,
             on_event: Callable[[RunEvent], None] | None = None) -> RunResult:
@@ -95,8 +103,14 @@ class Analysis:
         run are reused from the cache unless ``use_cache`` is false. Returns the
         :class:`RunResult` also when nodes failed; raises :class:`ArgumentError` for a wrong
         argument before anything runs.
+
+        ``params`` sets parameter values over the workflow's (``{'segment.method': 'li'}``);
+        ``sweep`` runs every combination of the values listed (``{'segment.method': ['otsu',
+        'li']}``), each point's results in ``out/<node.param>=<value>/``, in one run whose
+        unchanged upstream steps run once. Values are checked as the workflow's are.
         """
         given, pattern = check_inputs(inputs), check_batch(batch)
+        overrides, grid = check_params(params), check_sweep(sweep)
         out_dir = check_path("out", out) or Path("results") / _safe_name(self.workflow.name)
         jobs = check_jobs(jobs) or os.cpu_count() or 1
         use_cache = check_flag("use_cache", use_cache)
@@ -105,25 +119,29 @@ class Analysis:
         graph = self.graph
         items = (batch_items(self.workflow, pattern, given) if pattern is not None
                  else [single_item(self.workflow, given)])
-        return _execute(graph, items, batch=pattern is not None, out_dir=out_dir, jobs=jobs,
-                        use_cache=use_cache, store=CacheStore(cache_root), emit=emit)
+        plan = plan_run(graph, items, params=overrides, grid=grid, batch=pattern is not None)
+        return _execute(graph, plan.items, batch=pattern is not None, out_dir=out_dir, jobs=jobs,
+                        use_cache=use_cache, store=CacheStore(cache_root), emit=emit, plan=plan)
 
 
 def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir: Path, jobs: int,
-             use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None]) -> RunResult:
+             use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None],
+             plan: RunPlan) -> RunResult:
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-    out = OutputFolder.open(out_dir, batch=batch, run_id=run_id, items=[i.name for i in items],
+    # Every item of a batch or a sweep has its own folder.
+    foldered = batch or plan.sweep is not None
+    out = OutputFolder.open(out_dir, batch=foldered, run_id=run_id, items=[i.name for i in items],
                             outputs=list(graph.outputs))
     try:
         return _run_into(out, graph, items, batch=batch, jobs=jobs, use_cache=use_cache,
-                         store=store, emit=emit, run_id=run_id)
+                         store=store, emit=emit, run_id=run_id, plan=plan)
     finally:
         out.close()
 
 
 def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, batch: bool,
               jobs: int, use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None],
-              run_id: str) -> RunResult:
+              run_id: str, plan: RunPlan) -> RunResult:
     engine = Engine(graph, items, backend=LocalBackend(jobs), store=store, out=out,
                     run_id=run_id, use_cache=use_cache, emit=emit)
     started = time.time()
@@ -139,19 +157,21 @@ def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, 
         raise
     finally:
         # Whatever the end, this run's results replace the previous run's in one step.
-        combined = combine_tables(graph, items, out, engine.published) if batch else {}
+        combined = (combine_sweep(graph, plan.sweep, out, engine.published) if plan.sweep
+                    else combine_tables(graph, items, out, engine.published) if batch else {})
         record = build_record(
             run_id=run_id, workflow=_workflow_identity(graph.workflow), backend="local",
             jobs_setting=jobs, started=started, finished=time.time(), status=status,
             jobs=engine.jobs, outputs=_relative_paths(engine.published, out.root),
             out_dir=out.root)
+        record.update(plan.record())
         if combined:
             record["combined"] = {name: str(path.relative_to(out.root))
                                   for name, path in combined.items()}
         record_path = out.commit(record_text(record))
         emit(RunEvent("run_finished", run_id, message=status, detail=_counts(engine, record_path)))
     return RunResult(run_id, status, out.root, record_path, record, engine.published,
-                     combined, engine.jobs, batch=batch)
+                     combined, engine.jobs, batch=out.batch, sweep=plan.sweep)
 
 
 def _counts(engine: Engine, record_path: Path) -> dict[str, object]:

@@ -2,7 +2,13 @@
 
 from lamella.core.workflow._models import SCHEMA_VERSION, Node, Workflow, WorkflowInput
 from lamella.core.workflow._refs import ModuleRef, WireRef, parse_module_ref, parse_wire_ref
-from lamella.core.workflow._yaml import dump_workflow, load_workflow, parse_workflow, save_workflow
+from lamella.core.workflow._yaml import (
+    dump_workflow,
+    load_workflow,
+    parse_value,
+    parse_workflow,
+    save_workflow,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -14,6 +20,7 @@ __all__ = [
     "dump_workflow",
     "load_workflow",
     "parse_module_ref",
+    "parse_value",
     "parse_wire_ref",
     "parse_workflow",
     "save_workflow",

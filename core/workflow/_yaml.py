@@ -15,7 +15,7 @@ from lamella.core.errors import WorkflowError, WorkflowFileError
 from lamella.core.manifest import pydantic_problems
 from lamella.core.workflow._models import SCHEMA_VERSION, Workflow
 
-__all__ = ["dump_workflow", "load_workflow", "parse_workflow", "save_workflow"]
+__all__ = ["dump_workflow", "load_workflow", "parse_value", "parse_workflow", "save_workflow"]
 
 
 def load_workflow(path: str | Path) -> Workflow:
@@ -51,10 +51,7 @@ def _safe_yaml(text: str, name: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # safe: plain data only, no tags
     except yaml.constructor.ConstructorError as exc:
-        problem = exc.problem or ""
-        message = (f"'{problem.split(chr(39))[1]}' appears twice; give each key once"
-                   if problem.startswith("duplicate key") else _tag_message(exc))
-        raise WorkflowFileError(f"{name}{_line(exc)}: {message}") from None
+        raise WorkflowFileError(f"{name}{_line(exc)}: {_constructor_message(exc)}") from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise WorkflowFileError(f"{name}{_line(exc)}: not valid YAML ({problem})") from None
@@ -96,6 +93,28 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 _StrictLoader.add_implicit_resolver(
     _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def parse_value(text: str) -> Any:
+    """One value written as a workflow file writes it: ``li``, ``8 nm``, ``true``, ``25``.
+
+    Read with the workflow loader's rules: YAML's safe loader, only ``true`` and ``false``
+    are booleans, no tags; nothing (``''``) is null. Raises ValueError saying what is wrong.
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # safe: plain data only, no tags
+    except yaml.constructor.ConstructorError as exc:
+        raise ValueError(_constructor_message(exc)) from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"not valid YAML ({problem})") from None
+
+
+def _constructor_message(exc: yaml.constructor.ConstructorError) -> str:
+    problem = exc.problem or ""
+    if problem.startswith("duplicate key"):
+        return f"'{problem.split(chr(39))[1]}' appears twice; give each key once"
+    return _tag_message(exc)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:

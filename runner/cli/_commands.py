@@ -17,6 +17,7 @@ from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.cli._console import err_console, escape, out_console
 from lamella.runner.cli._display import Display, JsonEvents, PlainLines, ProgressBars, Silent
 from lamella.runner.cli._report import print_explanations, print_failures, print_summary
+from lamella.runner.cli._sweep import parse_sets, parse_sweeps, print_comparison
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> None:
         sink = _sink(args, graph.order)
         started = time.monotonic()
         try:
-            result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch, out=args.out,
+            result = analysis.run(inputs=_parse_inputs(args.input), batch=args.batch,
+                                  params=parse_sets(args.set), sweep=parse_sweeps(args.sweep),
+                                  out=args.out,
                                   jobs=args.jobs, use_cache=not args.no_cache,
                                   cache_dir=args.cache_dir, on_event=sink)
         finally:
@@ -45,12 +48,15 @@ def run(args: argparse.Namespace) -> None:
         print_failures(err_console(), result)
     if not args.quiet or not result.ok:
         print_summary(_report_console(args), result, seconds=time.monotonic() - started)
+    if result.sweep is not None and not args.quiet:
+        print_comparison(_report_console(args), result)
     if not result.ok:
         raise RunFailed(f"{len(result.failures)} node(s) failed; see above")
 
 
 # The API's argument names and the options that set them.
-_OPTIONS = {"inputs": "--input", "batch": "--batch", "out": "--out", "jobs": "--jobs",
+_OPTIONS = {"inputs": "--input", "batch": "--batch", "params": "--set", "sweep": "--sweep",
+            "out": "--out", "jobs": "--jobs",
             "cache_dir": "--cache-dir", "modules": "--modules"}
 
 

@@ -49,6 +49,11 @@ def _add_run(run: argparse.ArgumentParser) -> None:
                      "(default: CPU cores)")
     run.add_argument("--batch", metavar="GLOB", help="run once per file matching GLOB "
                      "(or NAME=GLOB); quote it")
+    run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                     help="set a parameter; VALUE is read as in the workflow YAML (repeatable)")
+    run.add_argument("--sweep", action="append", default=[], metavar="NODE.PARAM=A,B,...",
+                     help="run every value, in one run; several --sweep make a grid; each "
+                     "point's results go to OUT/NODE.PARAM=VALUE/")
     run.add_argument("--no-cache", action="store_true", help="re-run every node (results still "
                      "refresh the cache)")
     run.add_argument("--explain", action="store_true", help="say why each node ran or was reused")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from lamella.runner import RunResult
 from lamella.runner._files import path_within
 from lamella.runner.cli._console import escape
+from lamella.runner.cli._sweep import folders_line
 from lamella.runner.engine import log_tail
 
 if TYPE_CHECKING:
@@ -54,11 +55,14 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
     _print_warnings(console, result)
     console.print(f"Results in {escape(str(result.out_dir))}/")
     for name, path in result.combined.items():
-        console.print(f"  {name:<12} {escape(path_within(path, result.out_dir))} (all images)")
+        whole = "all points" if result.sweep is not None else "all images"
+        console.print(f"  {name:<12} {escape(path_within(path, result.out_dir))} ({whole})")
     if not result.batch:
         for name, files in next(iter(result.outputs.values())).items():
             shown = ", ".join(path_within(f, result.out_dir) for f in files)
             console.print(f"  {name:<12} {escape(shown)}")
+    elif result.sweep is not None:
+        console.print(folders_line(result))
     else:
         done = sum(1 for outputs in result.outputs.values() if outputs)
         console.print(f"  per image    {_count(done, 'folder')} <image>/")

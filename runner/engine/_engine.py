@@ -33,6 +33,7 @@ from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
 from lamella.runner.cache import CacheEntry, CacheStore
 from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
+from lamella.runner.engine._points import node_for
 from lamella.runner.engine._publish import OutputFolder
 
 __all__ = ["Engine", "EventSink", "log_tail"]
@@ -50,9 +51,13 @@ class Engine:
         self.graph, self.items, self.backend, self.store = graph, items, backend, store
         self.out, self.run_id, self.use_cache, self._emit_sink = out, run_id, use_cache, emit
         order = {node_id: i for i, node_id in enumerate(graph.order)}
-        self.jobs = [Job(item, graph.nodes[n], order[n]) for item in items for n in graph.order]
+        self.jobs = [Job(item, node_for(graph.nodes[n], item), order[n])
+                     for item in items for n in graph.order]
         self._by_id = {job.id: job for job in self.jobs}
         self._digest_memo: dict[Path, str] = {}
+        # The job that ran for each cache key: items doing the same work (a sweep's shared
+        # upstream steps, identical images) run it once and reuse its result.
+        self._makers: dict[str, Job] = {}
         # Result files copied to the output folder: item -> output name -> paths.
         self.published: dict[str, dict[str, list[Path]]] = {item.name: {} for item in items}
         self._run_dir: Path | None = None
@@ -101,11 +106,22 @@ class Engine:
             if job.status != "waiting" or not self._upstream_ok(job):
                 continue
             self._prepare_key(job)
-            entry = self.store.get(job.key) if self.use_cache else None
+            if self._being_made(job):
+                continue  # another item is making this very result: reuse it once made
+            entry = self._made_here(job) or (self.store.get(job.key) if self.use_cache else None)
             if entry is not None:
                 self._reuse(job, entry)
             elif self.backend.free_slots > 0 and self._inputs_sound(job):
                 self._submit(job)
+
+    def _being_made(self, job: Job) -> bool:
+        maker = self._makers.get(job.key)
+        return maker is not None and maker.status == "running"
+
+    def _made_here(self, job: Job) -> CacheEntry | None:
+        """The result another item of this run made with the same key (also with --no-cache)."""
+        maker = self._makers.get(job.key)
+        return maker.entry if maker is not None and maker.status == "finished" else None
 
     def _skip_unreachable(self) -> None:
         for job in self.jobs:
@@ -171,7 +187,9 @@ class Engine:
         job.entry = entry
         job.log = entry.log
         job.take_notes(entry.meta)
-        job.reason = f"reused: same module, parameters and inputs as run {entry.meta.get('run_id')}"
+        made_by = entry.meta.get("run_id")
+        job.reason = ("reused: same module, parameters and inputs as "
+                      + ("an item earlier in this run" if made_by == self.run_id else f"run {made_by}"))
         self.store.remember_components(self._history_id(job), job.components)
         self._publish(job)
         self._emit("node_cached", job, detail={"key": job.key, "reason": job.reason,
@@ -192,6 +210,7 @@ class Engine:
         job.log = job.task_dir / LOG_FILE
         job.log.touch()
         job.status, job.started = "running", time.time()
+        self._makers[job.key] = job
         self.backend.submit(NodeRun(job.id, job.node.id, job.item.name, job.node.entry.manifest,
                                     job.node.entry.folder, job.task_dir, job.log))
         self._emit("node_started", job, detail={"reason": job.reason})

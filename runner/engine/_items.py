@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lamella.core._suggest import did_you_mean
 from lamella.core.errors import InputFileError
@@ -17,10 +18,15 @@ __all__ = ["RunItem", "batch_items", "single_item"]
 
 @dataclass(frozen=True)
 class RunItem:
-    """Workflow input files for one run of the graph; ``name`` labels its outputs."""
+    """Workflow input files for one run of the graph; ``name`` labels its outputs.
+
+    ``params`` (node -> parameter -> value) overrides the workflow's values for this item
+    only: a sweep point, or values given for the whole run.
+    """
 
     name: str
     inputs: dict[str, Path]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def single_item(workflow: Workflow, given: Mapping[str, str | Path]) -> RunItem:
