@@ -10,6 +10,7 @@ from typing import Any
 
 from lamella.core.errors import LamellaError
 from lamella.runner._arguments import ArgumentError
+from lamella.runner._outcome import item_failures
 from lamella.runner._sweep import Sweep
 from lamella.runner._sweep_tables import compare_points, point_table_text
 from lamella.runner.engine import Job
@@ -38,6 +39,8 @@ class RunResult:
     jobs: list[Job] = field(default_factory=list, repr=False)
     batch: bool = False
     sweep: Sweep | None = None
+    # A batch's pooled results (all images' objects as one population): output -> files.
+    pooled: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -49,6 +52,11 @@ class RunResult:
         """(node, or image/node in a batch; message) of every warning a module gave."""
         return [(job.where(batch=self.batch), message) for job in self.jobs
                 for message in job.warnings]
+
+    @property
+    def failed_items(self) -> dict[str, str]:
+        """Items (a batch's images) whose nodes did not all finish -> why, in one line."""
+        return item_failures(self.jobs)
 
     @property
     def failures(self) -> list[Job]:
@@ -83,6 +91,17 @@ class RunResult:
         if item is None and point is not None and self.sweep is not None:
             return pd.read_csv(io.StringIO(self._point_table(output, point)))
         return pd.read_csv(self.path(output, item, point=point))
+
+    def pooled_table(self, output: str) -> Any:
+        """A batch's pooled summary (``OUT/<output>-pooled.csv``) as a pandas DataFrame."""
+        import pandas as pd
+
+        files = [f for f in self.pooled.get(output, []) if f.suffix == ".csv"]
+        if not files:
+            known = ", ".join(n for n, fs in self.pooled.items() if any(f.suffix == ".csv" for f in fs))
+            raise LamellaError(f"no pooled table '{output}' in this run (pooled tables: "
+                               f"{known or 'none'}; see record['pooled'] for why)")
+        return pd.read_csv(files[0])
 
     def comparison(self) -> Any:
         """Per sweep point: object count, mean and D50 of the ECD column (a DataFrame).

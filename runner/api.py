@@ -39,9 +39,12 @@ from lamella.runner._arguments import (
 )
 from lamella.runner._combine import combine_tables
 from lamella.runner._overrides import check_params, check_sweep
+from lamella.runner._pooled import pool_batch
+from lamella.runner._progress import BatchProgress
 from lamella.runner._results import RunResult
 from lamella.runner._sweep import RunPlan, plan_run
 from lamella.runner._sweep_tables import combine_sweep
+from lamella.runner._validation import Validation
 from lamella.runner.backends import LocalBackend
 from lamella.runner.cache import CacheStore, default_cache_dir
 from lamella.runner.engine import (
@@ -86,9 +89,13 @@ class Analysis:
         """The validated graph; raises WorkflowValidationError listing every problem."""
         return build_graph(self.workflow, self.catalog)
 
-    def validate(self) -> WorkflowGraph:
-        """Check the workflow against the modules without running anything."""
-        return self.graph
+    def validate(self) -> Validation:
+        """Check the workflow against the modules without running anything.
+
+        Returns the validated graph as a :class:`Validation` (true, ``ok``, a short repr,
+        ``branches()``); raises WorkflowValidationError listing every problem.
+        """
+        return Validation.of(self.graph)
 
     def run(self, *, inputs: Mapping[str, str | Path] | None = None, batch: str | None = None,
             params: Mapping[str, Any] | None = None,
@@ -142,6 +149,8 @@ def _execute(graph: WorkflowGraph, items: list[RunItem], *, batch: bool, out_dir
 def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, batch: bool,
               jobs: int, use_cache: bool, store: CacheStore, emit: Callable[[RunEvent], None],
               run_id: str, plan: RunPlan) -> RunResult:
+    if batch:  # adds 'batch_progress' events: images done, failed, time left
+        emit = BatchProgress(emit, items=[item.name for item in items], nodes=len(graph.order))
     engine = Engine(graph, items, backend=LocalBackend(jobs), store=store, out=out,
                     run_id=run_id, use_cache=use_cache, emit=emit)
     started = time.time()
@@ -159,6 +168,11 @@ def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, 
         # Whatever the end, this run's results replace the previous run's in one step.
         combined = (combine_sweep(graph, plan.sweep, out, engine.published) if plan.sweep
                     else combine_tables(graph, items, out, engine.published) if batch else {})
+        pooled, cut_short = (pool_batch(graph, engine.jobs, out, store=store, run_id=run_id,
+                                        use_cache=use_cache)
+                             if batch and plan.sweep is None and status in ("succeeded", "failed")
+                             else (None, False))
+        status = "interrupted" if cut_short else status
         record = build_record(
             run_id=run_id, workflow=_workflow_identity(graph.workflow), backend="local",
             jobs_setting=jobs, started=started, finished=time.time(), status=status,
@@ -168,10 +182,15 @@ def _run_into(out: OutputFolder, graph: WorkflowGraph, items: list[RunItem], *, 
         if combined:
             record["combined"] = {name: str(path.relative_to(out.root))
                                   for name, path in combined.items()}
+        if pooled is not None:
+            record["pooled"] = pooled.record(out.root)
         record_path = out.commit(record_text(record))
         emit(RunEvent("run_finished", run_id, message=status, detail=_counts(engine, record_path)))
+        if cut_short:
+            raise KeyboardInterrupt  # after the commit, as for an interruption during the run
     return RunResult(run_id, status, out.root, record_path, record, engine.published,
-                     combined, engine.jobs, batch=out.batch, sweep=plan.sweep)
+                     combined, engine.jobs, batch=out.batch, sweep=plan.sweep,
+                     pooled=pooled.files if pooled is not None else {})
 
 
 def _counts(engine: Engine, record_path: Path) -> dict[str, object]:

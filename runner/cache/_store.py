@@ -2,7 +2,8 @@
 
 Layout under the cache folder::
 
-    store/<k[:2]>/<key>/     one finished node run: entry.json, outputs/, log.txt, task.json
+    store/<k[:2]>/<key>/     one finished node run: entry.json, outputs/, log.txt, task.json,
+                             and ``used``, touched each time the entry is reused
     tmp/<run id>/            node runs in progress (moved into store/ only on success)
     history/<id>.json        the key components of each node's latest run (for --explain)
     lock                     shared by running runs, taken alone by ``clear``
@@ -13,8 +14,8 @@ their size and modification time are kept in ``entry.json``: an entry whose file
 match (truncated, overwritten, missing) is damaged, discarded, and made again by the next
 run that needs it. Checking costs one ``stat`` per file, so a cache hit stays cheap.
 
-Every run holds a shared lock on ``lock`` for its life; ``clear`` takes it exclusively,
-so it never deletes results a running run still needs. A run holds an exclusive lock on
+Every run holds a shared lock on ``lock`` for its life; ``clear`` and ``prune`` take it
+exclusively, so they never delete results a running run still needs. A run holds an exclusive lock on
 ``tmp/<run id>/lock`` while it lives; a scratch folder whose lock can be taken belongs to a
 run that is gone (killed, crashed, or on another host of a shared cache) and is removed by
 the next run or by ``lamella cache clear``.
@@ -22,6 +23,7 @@ the next run or by ``lamella cache clear``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -29,6 +31,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +45,7 @@ __all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore"]
 
 ENTRY_FILE = "entry.json"
 LOCK_FILE = "lock"
+USED_FILE = "used"  # its modification time is the entry's last reuse
 FILES_KEY = "files"  # entry.json: output file -> [size, mtime_ns] when stored
 _READ_ONLY = 0o444
 _YOUNG_S = 60  # a scratch folder this new may not have its lock yet
@@ -70,6 +74,18 @@ class CacheEntry:
     def log(self) -> Path:
         """The module's log of the run that made this entry."""
         return self.folder / "log.txt"
+
+    def last_used(self) -> float:
+        """When the entry was last reused, or made (seconds since the epoch)."""
+        try:
+            return (self.folder / USED_FILE).stat().st_mtime
+        except OSError:
+            return float(self.meta.get("created") or 0)
+
+    def size_bytes(self) -> int:
+        """Bytes of the entry's files."""
+        return sum(p.stat().st_size for p in self.folder.rglob("*")
+                   if p.is_file() and not p.is_symlink())
 
     def damaged_files(self) -> list[Path]:
         """Output files missing, or changed in size or modification time since stored."""
@@ -105,11 +121,18 @@ class CacheStore:
         return self.store_dir / key[:2] / key
 
     def get(self, key: str) -> CacheEntry | None:
-        """The entry for ``key``, or None if the store has none or a damaged one.
+        """The entry for ``key``, noted as used now; None if the store has none or a damaged one.
 
         A damaged entry (unreadable, or a listed file missing or changed since it was
         stored) is removed, so the node runs again and stores a sound one.
         """
+        entry = self._load(key)
+        if entry is not None:
+            _touch(entry.folder / USED_FILE)
+        return entry
+
+    def _load(self, key: str) -> CacheEntry | None:
+        """:meth:`get` without noting the use (listing the cache is no use of it)."""
         folder = self._entry_dir(key)
         if not folder.exists():
             return None
@@ -213,7 +236,7 @@ class CacheStore:
         """All entries, oldest first."""
         found = []
         for meta_file in self.store_dir.glob(f"*/*/{ENTRY_FILE}"):
-            entry = self.get(meta_file.parent.name)
+            entry = self._load(meta_file.parent.name)
             if entry is not None:
                 found.append(entry)
         return sorted(found, key=lambda e: e.meta.get("created", 0))
@@ -221,6 +244,10 @@ class CacheStore:
     def size_bytes(self) -> int:
         """Bytes used by the store and scratch space."""
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file() and not p.is_symlink())
+
+    def exclusive(self, action: str) -> AbstractContextManager[None]:
+        """Hold the cache alone for ``action`` (e.g. 'prune'); raises :class:`CacheInUse`."""
+        return self._use.exclusive(action)
 
     def clear(self) -> int:
         """Remove every entry, the history and abandoned scratch folders; return bytes freed.
@@ -234,6 +261,17 @@ class CacheStore:
                 folder.mkdir(parents=True, exist_ok=True)
             self.remove_abandoned_runs()
             return freed - self.size_bytes()
+
+
+def _touch(path: Path) -> None:
+    """Set ``path``'s modification time to now, creating it; a cache others own stays as it is."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            path.touch()
+    except OSError:
+        pass
 
 
 def _seal(outputs_dir: Path, written: dict[str, list[str]]) -> dict[str, list[int]]:

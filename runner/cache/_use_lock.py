@@ -1,4 +1,4 @@
-"""The cache's use lock: runs share it, ``lamella cache clear`` needs it alone.
+"""The cache's use lock: runs share it, ``lamella cache clear`` and ``prune`` need it alone.
 
 A POSIX ``flock`` on one file in the cache folder. The kernel drops a lock when its
 holder dies, so a killed run never blocks a later clear.
@@ -18,7 +18,7 @@ __all__ = ["CacheInUse", "CacheUseLock"]
 
 
 class CacheInUse(LamellaError):
-    """The cache cannot be cleared: a run is using it."""
+    """The cache cannot be cleared or pruned: a run is using it."""
 
 
 class CacheUseLock:
@@ -45,7 +45,7 @@ class CacheUseLock:
             self._shared = None
 
     @contextmanager
-    def exclusive(self) -> Iterator[None]:
+    def exclusive(self, action: str = "clear") -> Iterator[None]:
         """Hold the lock alone, or raise :class:`CacheInUse` at once if a run holds it."""
         handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -54,7 +54,7 @@ class CacheUseLock:
             except BlockingIOError:
                 folder = self.path.parent
                 raise CacheInUse(f"a run is using the cache {folder}; wait for it to finish, "
-                                 "then clear again") from None
+                                 f"then {action} again") from None
             yield
         finally:
             os.close(handle)

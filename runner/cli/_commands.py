@@ -9,14 +9,20 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lamella.core.catalog import Catalog
-from lamella.core.errors import InputFileError, LamellaError, RunFailed
+from lamella.core.errors import InputFileError, LamellaError, ModuleNotFound, RunFailed
 from lamella.core.events import RunEvent
 from lamella.runner import Analysis
 from lamella.runner._arguments import ArgumentError
-from lamella.runner.cache import CacheStore, default_cache_dir
+from lamella.runner.cli._cache import cache_clear, cache_ls, cache_prune
 from lamella.runner.cli._console import err_console, escape, out_console
 from lamella.runner.cli._display import Display, JsonEvents, PlainLines, ProgressBars, Silent
-from lamella.runner.cli._report import print_explanations, print_failures, print_summary
+from lamella.runner.cli._hints import full_references
+from lamella.runner.cli._report import (
+    print_explanations,
+    print_failed_items,
+    print_failures,
+    print_summary,
+)
 from lamella.runner.cli._sweep import parse_sets, parse_sweeps, print_comparison
 
 if TYPE_CHECKING:
@@ -46,6 +52,7 @@ def run(args: argparse.Namespace) -> None:
         print_explanations(_report_console(args), result)
     if not result.ok:
         print_failures(err_console(), result)
+        print_failed_items(err_console(), result)
     if not args.quiet or not result.ok:
         print_summary(_report_console(args), result, seconds=time.monotonic() - started)
     if result.sweep is not None and not args.quiet:
@@ -121,7 +128,9 @@ def validate(args: argparse.Namespace) -> None:
         graph = Analysis.load(args.workflow, modules=args.modules).validate()
     _check_default_inputs(graph.workflow)
     nodes = "1 node" if len(graph.order) == 1 else f"{len(graph.order)} nodes"
-    out_console().print(f"{escape(str(args.workflow))}: valid ({nodes}: {' -> '.join(graph.order)})")
+    # One line per chain of steps; a step feeding several starts a line per further branch.
+    chains = "".join(f"\n  {escape(' -> '.join(chain))}" for chain in graph.branches())
+    out_console().print(f"{escape(str(args.workflow))}: valid ({nodes}){chains}")
 
 
 def _check_default_inputs(workflow: Workflow) -> None:
@@ -153,7 +162,14 @@ def modules_list(args: argparse.Namespace) -> None:
 
 def modules_show(args: argparse.Namespace) -> None:
     """Show a module's description, ports and parameters."""
-    entry = Catalog.discover(args.modules).resolve(args.module)
+    catalog = Catalog.discover(args.modules)
+    try:
+        entry = catalog.resolve(args.module)
+    except ModuleNotFound:
+        if not (meant := full_references(catalog, args.module)):
+            raise
+        raise ModuleNotFound(f"'{args.module}' is not a module reference; did you mean "
+                             f"{' or '.join(meant)}? (write owner/name@version)") from None
     m = entry.manifest
     out_console().print(f"[bold]{m.name}[/] ({m.id} {m.version}, {m.category})\n{escape(m.description)}")
     out_console().print(f"folder: {escape(str(entry.folder))}")
@@ -169,40 +185,6 @@ def modules_show(args: argparse.Namespace) -> None:
                           f"      {escape(spec.description)}")
 
 
-def cache_ls(args: argparse.Namespace) -> None:
-    """List cached node results and the space they use."""
-    store = CacheStore(args.cache_dir or default_cache_dir())
-    entries = store.entries()
-    from rich.table import Table
-
-    table = Table("key", "workflow", "node", "module", "created", box=None, pad_edge=False)
-    for entry in entries:
-        meta = entry.meta
-        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("created", 0)))
-        table.add_row(entry.key[:12], str(meta.get("workflow", "")), str(meta.get("node", "")),
-                      f"{meta['components']['module']} {meta['components']['version']}", created)
-    if entries:
-        out_console().print(table)
-    out_console().print(f"{len(entries)} entries, {_size(store.size_bytes())} in {escape(str(store.root))}")
-
-
-def cache_clear(args: argparse.Namespace) -> None:
-    """Delete every cached node result."""
-    store = CacheStore(args.cache_dir or default_cache_dir())
-    count = len(store.entries())
-    freed = store.clear()
-    out_console().print(f"Removed {count} entries ({_size(freed)}) from {escape(str(store.root))}")
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
 COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("run", None): run,
     ("validate", None): validate,
@@ -210,4 +192,5 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("modules", "show"): modules_show,
     ("cache", "ls"): cache_ls,
     ("cache", "clear"): cache_clear,
+    ("cache", "prune"): cache_prune,
 }

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
 
-__all__ = ["Display", "JsonEvents", "PlainLines", "ProgressBars", "Silent"]
+__all__ = ["Display", "JsonEvents", "PlainLines", "ProgressBars", "Silent", "batch_words"]
 
 _STATE_WORDS = {
     "node_started": "running",
@@ -72,7 +72,11 @@ class PlainLines:
         self.console, self._start = console, time.monotonic()
 
     def __call__(self, event: RunEvent) -> None:
-        """Print a line for started/finished/failed/reused/skipped nodes."""
+        """Print a line for started/finished/failed/reused/skipped nodes and images done."""
+        if event.kind == "batch_progress" and event.item is not None:
+            self.console.print(f"[{time.monotonic() - self._start:6.1f} s] images: "
+                               f"{batch_words(event.detail)}", highlight=False)
+            return
         word = _STATE_WORDS.get(event.kind)
         if word is None:
             return
@@ -99,12 +103,19 @@ class ProgressBars:
             TimeElapsedColumn(), console=console, transient=False)
         self.bars: dict[str, TaskID] = {
             node: self.progress.add_task(node, total=items, state="queued") for node in node_order}
+        # A batch also counts whole images, with the time left.
+        self.images = (self.progress.add_task("images", total=items, state="")
+                       if items > 1 else None)
         self._fraction: dict[tuple[str | None, str], float] = {}
         self._failed: dict[str, int] = {}
         self.progress.start()
 
     def __call__(self, event: RunEvent) -> None:
-        """Move the node's bar."""
+        """Move the node's bar (the images bar for ``batch_progress``)."""
+        if event.kind == "batch_progress" and self.images is not None:
+            self.progress.update(self.images, completed=event.detail["done"],
+                                 state=batch_words(event.detail, counts=False))
+            return
         if event.node is None or event.node not in self.bars:
             return
         bar = self.bars[event.node]
@@ -133,3 +144,24 @@ class ProgressBars:
     def close(self) -> None:
         """Stop redrawing."""
         self.progress.stop()
+
+
+def batch_words(detail: dict[str, object], *, counts: bool = True) -> str:
+    """``'3/10 done, 1 failed, about 25 s left'`` from a ``batch_progress`` event's detail."""
+    done, total, failed, eta = (detail.get(k) for k in ("done", "total", "failed", "eta_s"))
+    words = [f"{done}/{total} done"] if counts else []
+    if failed:
+        words.append(f"{failed} failed")
+    if isinstance(eta, int | float) and done != total:
+        words.append(f"about {_duration(float(eta))} left")
+    return ", ".join(words)
+
+
+def _duration(seconds: float) -> str:
+    """``'25 s'``, ``'3 min 05 s'``, ``'1 h 02 min'``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"

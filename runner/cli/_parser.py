@@ -23,9 +23,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """``lamella run|validate|modules list|modules show|cache ls|cache clear``."""
+    """``lamella run|validate|modules list|modules show|cache ls|cache clear|cache prune``."""
     parser = _Parser(prog="lamella", description="Microscopy image-analysis workflows: run, "
                      "check and manage them. Add --debug anywhere to see tracebacks.")
+    parser.add_argument("--version", action="version", version=f"lamella {_version()}",
+                        help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                      required=True)
     _add_run(commands.add_parser("run", help="run a workflow (or a batch of images)",
@@ -79,6 +81,16 @@ def _add_cache(cache: argparse.ArgumentParser) -> None:
                                    required=True)
     _add_cache_option(actions.add_parser("ls", help="list cached node results"))
     _add_cache_option(actions.add_parser("clear", help="delete every cached node result"))
+    prune = actions.add_parser("prune", help="remove results not used lately, or the least "
+                               "recently used over a size", description="Remove cached results "
+                               "not used for DAYS days, then the least recently used until the "
+                               "cache is under SIZE. Refused while a run uses the cache.")
+    prune.add_argument("--older-than", type=_days, metavar="DAYS",
+                       help="remove results not used (reused or made) for DAYS days")
+    prune.add_argument("--max-size", type=_size, metavar="SIZE",
+                       help="then remove the least recently used until the cache takes at most "
+                       "SIZE, e.g. 500MB or 2GB (1 KB = 1024 bytes)")
+    _add_cache_option(prune)
 
 
 def _add_modules_option(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +102,34 @@ def _add_modules_option(parser: argparse.ArgumentParser) -> None:
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
                         help="cache folder (default: $LAMELLA_CACHE_DIR or ~/.cache/lamella)")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lamella")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 days or more, got {text}")
+    return value
+
+
+def _size(text: str) -> int:
+    from lamella.runner.cache import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

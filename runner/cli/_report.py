@@ -13,7 +13,7 @@ from lamella.runner.engine import log_tail
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["print_explanations", "print_failures", "print_summary"]
+__all__ = ["print_explanations", "print_failed_items", "print_failures", "print_summary"]
 
 
 def print_failures(console: Console, result: RunResult) -> None:
@@ -57,6 +57,7 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
     for name, path in result.combined.items():
         whole = "all points" if result.sweep is not None else "all images"
         console.print(f"  {name:<12} {escape(path_within(path, result.out_dir))} ({whole})")
+    _print_pooled(console, result)
     if not result.batch:
         for name, files in next(iter(result.outputs.values())).items():
             shown = ", ".join(path_within(f, result.out_dir) for f in files)
@@ -67,6 +68,29 @@ def print_summary(console: Console, result: RunResult, *, seconds: float) -> Non
         done = sum(1 for outputs in result.outputs.values() if outputs)
         console.print(f"  per image    {_count(done, 'folder')} <image>/")
     console.print(f"  {'run record':<12} {escape(path_within(result.record_path, result.out_dir))}")
+
+
+def _print_pooled(console: Console, result: RunResult) -> None:
+    """A batch's pooled files, and the outputs that could not be pooled with why."""
+    section = result.record.get("pooled") or {}
+    images = _count(len(section.get("images", [])), "image")
+    for name, files in result.pooled.items():
+        shown = ", ".join(path_within(f, result.out_dir) for f in files)
+        console.print(f"  {name:<12} {escape(shown)} (pooled: the objects of all {images})")
+    for name, why in section.get("not_pooled", {}).items():
+        console.print(f"  {name:<12} [yellow]not pooled:[/] {escape(why)}")
+
+
+def print_failed_items(console: Console, result: RunResult) -> None:
+    """A batch's images that did not finish, one line each with why; the others' results stand."""
+    failed = result.failed_items
+    if not result.batch or result.sweep is not None or not failed:
+        return
+    total = len(result.outputs)
+    console.print(f"[bold red]{len(failed)} of {_count(total, 'image')} did not finish[/] (not "
+                  "pooled; the other images' results are complete):")
+    for item, why in failed.items():
+        console.print(f"  {escape(item)}: {escape(why)}", highlight=False)
 
 
 def _print_warnings(console: Console, result: RunResult) -> None:

@@ -14,7 +14,9 @@ one folder at once. Files nobody listed in a record are never touched; a folder 
 files but no record is refused, as it is not a results folder.
 
 Single runs publish ``<output><ext>``; batches ``<item>/<output><ext>`` plus, for every table
-output, ``<output>.csv`` combining all items. Logs go to ``logs/`` (``logs/<item>/``).
+output, ``<output>.csv`` combining all items, and pooled results over all items
+(``<output>-pooled.csv``, ``<output>-pooled.png``/``.svg``; see ``lamella.runner._pooled``).
+Logs go to ``logs/`` (``logs/<item>/``).
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ from lamella.runner._arguments import ArgumentError
 from lamella.runner._files import FolderBusy, FolderLock
 from lamella.runner.engine._record import RECORD_FILE
 
-__all__ = ["LOCK_FILE", "LOGS_DIR", "STAGING_PREFIX", "OutputFolder", "file_suffix", "reserved_names"]
+__all__ = ["LOCK_FILE", "LOGS_DIR", "POOLED_SUFFIXES", "STAGING_PREFIX", "OutputFolder", "file_suffix",
+           "reserved_names"]
 
 LOGS_DIR = "logs"
 LOCK_FILE = ".lamella-lock"
 STAGING_PREFIX = ".lamella-staging-"
 _NAMES_SHOWN = 3
+POOLED_SUFFIXES = ("-pooled.csv", "-pooled.png", "-pooled.svg")  # after an output's name
 
 
 def file_suffix(path: Path) -> str:
@@ -48,7 +52,8 @@ def file_suffix(path: Path) -> str:
 
 def reserved_names(outputs: list[str]) -> set[str]:
     """Names a batch's results folder uses itself, so no item folder may take them."""
-    return {LOGS_DIR, RECORD_FILE, *(f"{name}.csv" for name in outputs)}
+    pooled = {f"{name}{suffix}" for name in outputs for suffix in POOLED_SUFFIXES}
+    return {LOGS_DIR, RECORD_FILE, *(f"{name}.csv" for name in outputs), *pooled}
 
 
 class OutputFolder:
@@ -116,6 +121,10 @@ class OutputFolder:
         staged.write_text(text, encoding="utf-8")
         self._staged[self._relative(target)] = staged
         return target
+
+    def add_file(self, name: str, source: Path) -> Path:
+        """Copy a file the run makes itself (a pooled plot) to the folder's top."""
+        return self._copy(source, self.root / name)
 
     def staged(self, path: Path) -> Path:
         """Where a published file is until the run has ended."""
@@ -240,6 +249,7 @@ def _listed_in_record(root: Path) -> set[str]:
         listed = [p for item in items for paths in item["outputs"].values() for p in paths]
         listed += [node.get("log") for item in items for node in item["nodes"].values()]
         listed += list(record.get("combined", {}).values())
+        listed += [p for paths in record.get("pooled", {}).get("files", {}).values() for p in paths]
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
         return set()
     return {p for p in listed if isinstance(p, str) and _is_result_path(root, p)}

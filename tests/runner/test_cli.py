@@ -124,7 +124,7 @@ def test_json_events_report_a_bad_input(workdir: Path) -> None:
 
 def test_validate(workdir: Path) -> None:
     done = lamella("validate", "chain.yaml", "--modules", "mods", cwd=workdir)
-    assert (done.returncode, done.stdout) == (0, "chain.yaml: valid (2 nodes: add -> stats)\n")
+    assert (done.returncode, done.stdout) == (0, "chain.yaml: valid (2 nodes)\n  add -> stats\n")
 
 
 def test_input_without_file_names_the_option(workdir: Path) -> None:
