@@ -13,17 +13,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from .depth import rasterise_front
 from .infobar import bar_rows, info_bar
 from .phases import phase_map
-from .placement import place
+from .placement import TOUCH_MAX, TOUCH_MIN, place
 from .raster import rasterise, touching_labels
 from .render import particle_intensity, render_bands, smooth_background
+from .se_render import SELook, charging_step, line_jitter_step, se_intensity, shading_rows, tones
 from .shapes import Shapes, draw_shapes
 
 __all__ = ["add_physical_columns", "expected_count", "particles", "phases", "pixel_counts",
            "truth_rows"]
 
 _PARTICLE_LEVEL, _LEVEL_JITTER = 135.0, 10.0
+RENDERINGS = ("simple", "se")
+DEFAULT_OVERLAP = 0.15  # 1 - placement.TOUCH_MIN
+# Realistic Zeiss-like SE images of agglomerated nanoparticles: with these settings the best
+# hand-tuned threshold + watershed workflow scores about as on real images (see
+# docs/synthetic-data.md and benchmarks/sem_difficulty.py). Add width, height, seed and
+# mean_diameter.
+ZEISS_LIKE = {"rendering": "se", "size_spread": 0.3, "coverage": 0.45, "agglomeration": 0.85,
+              "overlap": 0.25, "max_aspect": 1.3, "irregular": 0.5, "blur": 1.0,
+              "noise": 0.08, "edge_contrast": 1.0, "shading": 0.3, "charging": 0.3,
+              "line_noise": 0.02}
+_BUDGET = 1.45  # outline area placed per covered area: overlaps and hidden parts eat 15-30 %
+_MAX_LIFT = 0.6  # particles sit up to 0.6 radii above the substrate (on top of others)
 
 
 def expected_count(width: int, height: int, *, mean_diameter: float, size_spread: float,
@@ -36,8 +50,10 @@ def expected_count(width: int, height: int, *, mean_diameter: float, size_spread
 def particles(width: int, height: int, *, seed: int = 0, mean_diameter: float = 40.0,
               size_spread: float = 0.25, count: int | None = None, coverage: float = 0.3,
               agglomeration: float = 0.5, max_aspect: float = 1.6, irregular: float = 0.2,
-              blur: float = 1.0, noise: float = 0.05,
-              with_info_bar: bool = False) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+              blur: float = 1.0, noise: float = 0.05, with_info_bar: bool = False,
+              rendering: str = "simple", overlap: float = DEFAULT_OVERLAP,
+              edge_contrast: float = 1.0, shading: float = 0.3, charging: float = 0.3,
+              line_noise: float = 0.02) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """SEM-like bright particles on a dark background, with exact labels and a truth table.
 
     Parameters
@@ -57,6 +73,17 @@ def particles(width: int, height: int, *, seed: int = 0, mean_diameter: float = 
         Gaussian blur sigma (px) and shot-noise level (see ``render.render_bands``).
     with_info_bar
         Append an SEM-style data bar (labels are 0 there).
+    rendering
+        'simple': particles brightest at the rim over a smooth background, ownership of an
+        overlap split down its middle (the look of version 1.0). 'se': the
+        secondary-electron look of real images (see ``se_render``): bright rims and dark
+        cores, shading, charging streaks, scan-line noise; the particle in front owns an
+        overlap, and the labelled share of the field meets ``coverage``.
+    overlap
+        Deepest overlap of a touching pair: centres are at least ``1 - overlap`` times the
+        sum of their radii apart (0.15 = shallow necks a distance watershed splits).
+    edge_contrast, shading, charging, line_noise
+        Strengths of the SE effects (rendering 'se' only; see ``se_render.SELook``).
 
     Returns
     -------
@@ -70,13 +97,24 @@ def particles(width: int, height: int, *, seed: int = 0, mean_diameter: float = 
     >>> image.shape, int(labels.max()) == len(rows)
     ((48, 64), True)
     """
+    if rendering not in RENDERINGS:
+        raise ValueError(f"rendering '{rendering}' is unknown; use one of {RENDERINGS}")
+    if rendering == "se":
+        look = SELook(edge_contrast=edge_contrast, shading=shading, charging=charging,
+                      line_noise=line_noise)
+        return _se_particles(width, height, seed=seed, mean_diameter=mean_diameter,
+                             size_spread=size_spread, count=count, coverage=coverage,
+                             agglomeration=agglomeration, max_aspect=max_aspect,
+                             irregular=irregular, blur=blur, noise=noise, overlap=overlap,
+                             look=look, with_info_bar=with_info_bar)
     rng = np.random.default_rng(seed)
     if count is None:
         count = expected_count(width, height, mean_diameter=mean_diameter,
                                size_spread=size_spread, coverage=coverage)
     shapes = draw_shapes(rng, count, mean_diameter=mean_diameter, spread=size_spread,
                          max_aspect=max_aspect, irregular=irregular)
-    shapes = place(shapes, width, height, agglomeration=agglomeration, rng=rng)
+    shapes = place(shapes, width, height, agglomeration=agglomeration, rng=rng,
+                   touch=_touch(overlap))
     labels, rho = rasterise(shapes, height, width)
     labels, shapes, area = _drop_hidden(labels, shapes)
     levels = np.zeros(len(shapes) + 1, dtype=np.float32)
@@ -88,6 +126,65 @@ def particles(width: int, height: int, *, seed: int = 0, mean_diameter: float = 
     if with_info_bar:
         image, labels = _append_bar(rng, image, labels)
     return image, labels, rows
+
+
+def _se_particles(width: int, height: int, *, seed: int, mean_diameter: float,
+                  size_spread: float, count: int | None, coverage: float, agglomeration: float,
+                  max_aspect: float, irregular: float, blur: float, noise: float,
+                  overlap: float, look: SELook,
+                  with_info_bar: bool) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """``particles`` with rendering 'se': front particles own overlaps, coverage is met."""
+    rng = np.random.default_rng([seed, 1])
+    view, shapes, lift = _se_geometry(rng, width, height, mean_diameter=mean_diameter,
+                                      size_spread=size_spread, count=count, coverage=coverage,
+                                      agglomeration=agglomeration, max_aspect=max_aspect,
+                                      irregular=irregular, overlap=overlap)
+    labels, visible, area = _visible(view.labels, len(shapes))
+    shapes, lift = shapes.subset(visible), lift[visible]
+    radius = np.concatenate([[np.float32(1)], np.sqrt(shapes.a * shapes.b)]).astype(np.float32)
+    core, rim = tones(rng, lift, radius[1:], look)
+    view.labels = labels
+    intensity = se_intensity(view, radius, core, rim,
+                             shading_rows(rng, height, width, look.shading), look)
+    image = render_bands(height, width, intensity, blur=blur, noise=noise, seed=seed,
+                         after_blur=charging_step(rng, height, look.charging),
+                         after_noise=line_jitter_step(rng, height, look.line_noise))
+    rows = truth_rows(shapes, area, touching_labels(labels, len(shapes)), _border_labels(labels))
+    if with_info_bar:
+        image, labels = _append_bar(rng, image, labels)
+    return image, labels, rows
+
+
+def _se_geometry(rng: np.random.Generator, width: int, height: int, *, mean_diameter: float,
+                 size_spread: float, count: int | None, coverage: float, agglomeration: float,
+                 max_aspect: float, irregular: float, overlap: float):  # type: ignore[no-untyped-def]
+    """Draw and place particles, lift them off the substrate and rasterise the front view.
+
+    Without ``count``, shapes for 1.6 x the coverage are drawn and placed until their
+    outline areas add up to 1.45 x the coverage (overlaps and hidden parts eat some), and
+    drawing stops once the labelled share reaches ``coverage``.
+    """
+    n = count if count is not None else 1 + int(1.6 * expected_count(
+        width, height, mean_diameter=mean_diameter, size_spread=size_spread,
+        coverage=coverage))
+    shapes = draw_shapes(rng, n, mean_diameter=mean_diameter, spread=size_spread,
+                         max_aspect=max_aspect, irregular=irregular)
+    budget = None if count is not None else _BUDGET * coverage * width * height
+    shapes = place(shapes, width, height, agglomeration=agglomeration, rng=rng,
+                   touch=_touch(overlap), area_budget=budget, vectorised=True)
+    lift = np.sqrt(shapes.a * shapes.b) * rng.uniform(0.0, _MAX_LIFT, len(shapes))
+    view = rasterise_front(shapes, height, width, lift=lift,
+                           detector_angle=float(rng.uniform(0, 2 * np.pi)),
+                           coverage=None if count is not None else coverage)
+    keep = np.arange(view.drawn)
+    return view, shapes.subset(keep), lift[keep]
+
+
+def _touch(overlap: float) -> tuple[float, float]:
+    """Centre-distance range of touching pairs for a deepest ``overlap``."""
+    if overlap == DEFAULT_OVERLAP:
+        return TOUCH_MIN, TOUCH_MAX  # the exact constants: version 1.0 images stay identical
+    return 1.0 - overlap, max(TOUCH_MAX, 1.0 - overlap)
 
 
 def phases(width: int, height: int, *, seed: int = 0, fractions: np.ndarray | None = None,
@@ -161,14 +258,19 @@ def add_physical_columns(rows: list[dict], pixel_size: float, unit: str) -> None
 
 def _drop_hidden(labels: np.ndarray, shapes: Shapes) -> tuple[np.ndarray, Shapes, np.ndarray]:
     """Remove particles left without pixels (cut off or covered); keep labels consecutive."""
-    area = pixel_counts(labels, len(shapes))
+    labels, visible, area = _visible(labels, len(shapes))
+    return labels, shapes if visible.all() else shapes.subset(visible), area
+
+
+def _visible(labels: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Renumber labels 1..k over the particles that kept pixels; their mask; pixel counts."""
+    area = pixel_counts(labels, count)
     visible = area[1:] > 0
     if visible.all():
-        return labels, shapes, area
-    lookup = np.zeros(len(shapes) + 1, dtype=labels.dtype)
+        return labels, visible, area
+    lookup = np.zeros(count + 1, dtype=labels.dtype)
     lookup[1:][visible] = np.arange(1, int(visible.sum()) + 1)
-    area = np.concatenate([area[:1], area[1:][visible]])
-    return lookup[labels], shapes.subset(visible), area
+    return lookup[labels], visible, np.concatenate([area[:1], area[1:][visible]])
 
 
 def pixel_counts(labels: np.ndarray, count: int, *, band: int = 512) -> np.ndarray:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from lamella.core.sdk import Calibration
-from lamella.core.units import parse_quantity
+from lamella.core.units import convert_length, parse_quantity
 
-from . import generate
+from . import generate, layouts
 
 
 def run(task) -> None:
@@ -22,6 +25,22 @@ def run(task) -> None:
     task.save_image("image", image, calibration=calibration)
     task.save_labels("labels", labels, calibration=calibration)
     task.save_table("table", rows)
+    _save_sem_file(task, image[:task.param("height")], calibration)
+
+
+def _save_sem_file(task, micrograph: np.ndarray, calibration: Calibration | None) -> None:
+    """Write 'sem_file' in the chosen instrument layout (the micrograph without info bar)."""
+    layout = task.param("file_layout")
+    pixel_nm = None if calibration is None else convert_length(calibration.x, calibration.unit,
+                                                               "nm")
+    if pixel_nm is None and layout != "plain":
+        task.fail(f"parameter 'file_layout': '{layout}' writes the pixel size into the file; "
+                  "set 'pixel_size' (e.g. '7.344 nm') or use 'plain'")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sem.tif"
+        layouts.write_sem_tiff(path, micrograph, layout=layout, pixel_size_nm=pixel_nm,
+                               seed=task.param("seed"))
+        task.save_file("sem_file", path, filename=f"sem-{layout}.tif")
 
 
 def _particles(task, calibration: Calibration | None):
@@ -35,7 +54,10 @@ def _particles(task, calibration: Calibration | None):
         mean_diameter=diameter, size_spread=task.param("size_spread"), count=count,
         coverage=task.param("coverage"), agglomeration=task.param("agglomeration"),
         max_aspect=task.param("max_aspect"), irregular=task.param("irregular"),
-        blur=task.param("blur"), noise=task.param("noise"), with_info_bar=task.param("info_bar"))
+        blur=task.param("blur"), noise=task.param("noise"), with_info_bar=task.param("info_bar"),
+        rendering=task.param("rendering"), overlap=task.param("overlap"),
+        edge_contrast=task.param("edge_contrast"), shading=task.param("shading"),
+        charging=task.param("charging"), line_noise=task.param("line_noise"))
     if count is not None and len(rows) < count:
         task.progress(0.85, f"placed {len(rows)} of {count} particles: the field is too "
                       "crowded for more")

@@ -22,10 +22,12 @@ _RIM_CLIP = 0.96  # rho where secondary-electron edge brightening stops growing
 _CREVICE = 0.55  # brightness factor on pixels where two particles meet (shadowed neck)
 
 IntensityRows = Callable[[int, int], np.ndarray]
+BandStep = Callable[[int, int, np.ndarray], np.ndarray]
 
 
 def render_bands(height: int, width: int, intensity_rows: IntensityRows, *, blur: float,
-                 noise: float, seed: int) -> np.ndarray:
+                 noise: float, seed: int, after_blur: BandStep | None = None,
+                 after_noise: BandStep | None = None) -> np.ndarray:
     """Render rows ``[0, height)`` to uint8.
 
     Parameters
@@ -40,6 +42,10 @@ def render_bands(height: int, width: int, intensity_rows: IntensityRows, *, blur
         ``g`` becomes ``gain * Poisson(g / gain)`` with ``gain = 255 * noise**2``.
     seed
         Seeds the noise of every band, so the output depends only on the inputs.
+    after_blur, after_noise
+        Optional ``f(top, bottom, band)`` steps applied to the band of rows ``top`` to
+        ``bottom`` after the blur (detector effects such as charging streaks) and after the
+        shot noise (scan electronics such as line jitter).
     """
     margin = int(_TRUNCATE * blur + 0.5) if blur > 0 else 0
     out = np.empty((height, width), dtype=np.uint8)
@@ -50,8 +56,13 @@ def render_bands(height: int, width: int, intensity_rows: IntensityRows, *, blur
         if blur > 0:
             band = ndimage.gaussian_filter(band, blur, mode="reflect", truncate=_TRUNCATE)
         band = band[top - lo:bottom - lo]
+        if after_blur is not None:
+            band = after_blur(top, bottom, band)
         rng = np.random.default_rng([seed, 7, index])
-        out[top:bottom] = _quantise(_shot_noise(band, noise, rng))
+        band = _shot_noise(band, noise, rng)
+        if after_noise is not None:
+            band = after_noise(top, bottom, band)
+        out[top:bottom] = _quantise(band)
     return out
 
 

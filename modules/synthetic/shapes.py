@@ -60,6 +60,14 @@ class Shapes:
         ellipse = a * b / np.sqrt((b * np.cos(phi)) ** 2 + (a * np.sin(phi)) ** 2)
         return ellipse * self._modulation(i, phi)
 
+    def radii(self, index: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+        """``radius`` of particles ``index[j]`` in directions ``alpha[j]``, all at once."""
+        phi = alpha - self.theta[index]
+        a, b = self.a[index], self.b[index]
+        ellipse = a * b / np.sqrt((b * np.cos(phi)) ** 2 + (a * np.sin(phi)) ** 2)
+        terms = self.amp[index] * np.cos(HARMONICS[None, :] * phi[:, None] + self.phase[index])
+        return ellipse * (1.0 + terms.sum(axis=1))
+
     def rho(self, i: int, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
         """Normalised distance of offsets (dx right, dy down) from the centre of particle ``i``.
 
