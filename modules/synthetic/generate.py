@@ -144,12 +144,16 @@ def _se_particles(width: int, height: int, *, seed: int, mean_diameter: float,
     radius = np.concatenate([[np.float32(1)], np.sqrt(shapes.a * shapes.b)]).astype(np.float32)
     core, rim = tones(rng, lift, radius[1:], look)
     view.labels = labels
-    intensity = se_intensity(view, radius, core, rim,
-                             shading_rows(rng, height, width, look.shading), look)
+    # Each effect draws from its own stream, so changing one strength leaves the others.
+    shade = shading_rows(np.random.default_rng([seed, 31]), height, width, look.shading)
+    intensity = se_intensity(view, radius, core, rim, shade, look)
+    charging = charging_step(np.random.default_rng([seed, 37]), height, look.charging)
+    jitter = line_jitter_step(np.random.default_rng([seed, 41]), height, look.line_noise)
     image = render_bands(height, width, intensity, blur=blur, noise=noise, seed=seed,
-                         after_blur=charging_step(rng, height, look.charging),
-                         after_noise=line_jitter_step(rng, height, look.line_noise))
+                         after_blur=charging, after_noise=jitter)
     rows = truth_rows(shapes, area, touching_labels(labels, len(shapes)), _border_labels(labels))
+    for row, height_px in zip(rows, lift, strict=True):
+        row["lift_px"] = round(float(height_px), 3)
     if with_info_bar:
         image, labels = _append_bar(rng, image, labels)
     return image, labels, rows

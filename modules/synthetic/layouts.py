@@ -171,10 +171,10 @@ def _check_uint8(image: np.ndarray) -> None:
 def zeiss_colormap() -> np.ndarray:
     """(3, 256) uint16 SmartSEM-style palette: grey ramp, overlay colours, 243 white."""
     colormap = np.tile(np.arange(256, dtype=np.uint16) * 257, (3, 1))
-    levels = (65535, 32896, 49344, 16448)
+    levels = (65535, 32896, 49344, 16448, 57568)
     for k, entry in enumerate(_OVERLAYS):
-        hue = k % 7 + 1  # red, green, yellow, blue, magenta, cyan, white; then darker
-        colormap[:, entry] = [levels[k // 7] * (hue >> bit & 1) for bit in (0, 1, 2)]
+        hue = k % 6 + 1  # red, green, yellow, blue, magenta, cyan; then at other intensities
+        colormap[:, entry] = [levels[k // 6] * (hue >> bit & 1) for bit in (0, 1, 2)]
     colormap[:, ZEISS_WHITE] = 65535
     return colormap
 
@@ -216,7 +216,7 @@ def _zeiss_length(nm: float) -> str:
 
 def fei_metadata(width: int, height: int, pixel_m: float, bar_rows: int) -> bytes:
     """INI text as FEI/Thermo instruments write into tag 34682 (a representative subset)."""
-    day, month, year = _DATE
+    day, _, year = _DATE
     lines = [
         "[User]", f"Date=01/{day:02d}/{year}", "Time=10:24:31 AM", "User=user",
         "UserText=Lamella synthetic image (generated, not an acquisition)", "",

@@ -114,7 +114,7 @@ def _glyphs(ink: np.ndarray, rng: np.random.Generator, top: int, glyph: int, x: 
             count: int) -> int:
     """``count`` random 5 x 7 glyphs from column ``x``; returns the column after them."""
     for _ in range(count):
-        cells = rng.random((7, 5)) < 0.45
+        cells = rng.random((7, 5)) < 0.35  # ink share of a glyph: text stays sparse
         block = np.kron(cells, np.ones((glyph, glyph), dtype=bool))
         ink[top:top + 7 * glyph, x:x + 5 * glyph] |= block[:, :max(0, ink.shape[1] - x)]
         x += 6 * glyph
