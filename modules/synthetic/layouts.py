@@ -39,6 +39,7 @@ __all__ = ["LAYOUTS", "SemFile", "bar_rows_for", "fei_metadata", "write_sem_tiff
 
 LAYOUTS = ("plain", "zeiss", "zeiss-light", "fei", "fei-16")
 CZ_SEM, FEI_HELIOS = 34118, 34682
+NEW_SUBFILE_TYPE = 254  # SmartSEM writes it (0, a full-resolution image); tifffile does not
 _OVERLAYS = np.arange(9, ZEISS_WHITE, 9)  # palette entries SmartSEM keeps for overlay colours
 _DATE, _TIME = (15, "Jan", 2026), "10:24:31"  # fixed, so files are reproducible
 
@@ -138,7 +139,8 @@ def _write_zeiss(path: Path, image: np.ndarray, rng: np.random.Generator,
     text = zeiss_metadata(width, height, pixel_size_nm)
     tifffile.imwrite(path, frame, photometric="palette", colormap=zeiss_colormap(),
                      metadata=None, software=False, resolution=(1, 1), resolutionunit="NONE",
-                     rowsperstrip=height, extratags=[(CZ_SEM, 2, len(text) + 1, text, True)])
+                     rowsperstrip=height, extratags=[(NEW_SUBFILE_TYPE, 4, 1, 0, True),
+                                                     (CZ_SEM, 2, len(text) + 1, text, True)])
     top, bottom = zeiss_bar_rows(height, light=light)
     return SemFile(path, "zeiss-light" if light else "zeiss", frame.shape, slice(top, bottom),
                    top)

@@ -53,6 +53,9 @@ def test_zeiss_file_is_a_smartsem_palette_tiff(tmp_path: Path, micrograph: np.nd
         assert tags["XResolution"].value == tags["YResolution"].value == (1, 1)
         assert tags["ResolutionUnit"].value == 1 and "Software" not in tags
         assert tags[34118].dtype == 2  # ASCII, as SmartSEM writes it
+        # The tags of SmartSEM's own files, no more, no fewer.
+        assert sorted(tags.keys()) == [254, 256, 257, 258, 259, 262, 273, 277, 278, 279, 282,
+                                       283, 296, 320, 34118]
         colormap = page.colormap
     assert sem["ap_image_pixel_size"] == ("Image Pixel Size", 7.344, "nm")
     assert sem["ap_pixel_size"] == ("Pixel Size", 7.344, "nm")
