@@ -23,12 +23,17 @@ import numpy as np
 
 __all__ = [
     "AREA_SHARE",
+    "CORE_SMOOTH_SHARE",
     "H_SHARE",
     "MIN_DISTANCE_SHARE",
     "MIN_RADIUS_PX",
+    "PILOT_SMOOTH_PX",
+    "SMOOTH_SHARE",
+    "auto_core_smooth",
     "auto_h",
     "auto_min_area",
     "auto_min_distance",
+    "auto_smooth",
     "typical_radius",
 ]
 
@@ -44,6 +49,17 @@ H_SHARE = 0.2
 """Watershed h: this share of the typical radius. Two touching discs of radius r whose
 centres are d apart rise r - sqrt(r^2 - d^2/4) above their neck: 0.56 r at d = 1.8 r (a
 slight overlap), 0.29 r at d = 1.4 r (strong overlap); a bump on one outline rises far less."""
+
+CORE_SMOOTH_SHARE = 0.1
+"""Watershed dark-cores smoothing (Gaussian sigma): this share of the typical radius. It
+evens out noise and surface texture inside a core without blurring the bright rims, which
+are about a fifth of the radius wide, into the cores."""
+
+PILOT_SMOOTH_PX = 1.0
+SMOOTH_SHARE = 0.15
+"""Threshold smoothing (Gaussian sigma): this share of the typical radius of a first mask,
+made by the same threshold on the image smoothed by PILOT_SMOOTH_PX. Enough to even out the
+dark cores of SE particles and the noise, not so much that neighbours blur together."""
 
 AREA_SHARE = 0.1
 """Minimum object area: this share of the area of a disc of the typical radius (a disc of
@@ -76,6 +92,16 @@ def auto_min_distance(radius: float) -> int:
 def auto_h(radius: float) -> float:
     """Marker h (px) for objects of typical ``radius`` px."""
     return H_SHARE * radius
+
+
+def auto_core_smooth(radius: float) -> float:
+    """Gaussian sigma (px) of the dark-cores surface for objects of typical ``radius`` px."""
+    return CORE_SMOOTH_SHARE * radius
+
+
+def auto_smooth(radius: float) -> float:
+    """Gaussian sigma (px) before thresholding objects of typical ``radius`` px (first mask)."""
+    return SMOOTH_SHARE * radius
 
 
 def auto_min_area(radius: float) -> float:

@@ -5,26 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from lamella.core.sdk import Image, Task
-from lamella.core.sdk.sizes import auto_min_area
+from lamella.core.sdk.sizes import PILOT_SMOOTH_PX, auto_min_area, auto_smooth
 
-from . import cleanup, levels, sizes
+from . import cleanup, edges, levels, sizes
 
 
 def run(task: Task) -> None:
-    """Threshold, fill holes, remove small objects, write mask and classes."""
+    """Smooth, threshold, fill holes, remove small objects, write mask and classes."""
     image = task.image("image")
     _check_input(task, image)
     method, invert = task.param("method"), task.param("invert")
+    data = _smoothed(task, image)
     task.progress(0.2, f"thresholding ({method})")
     if method == "multi-otsu":
-        classes = _multi_otsu(task, image.data)
+        classes = _multi_otsu(task, data)
         mask = classes == (1 if invert else task.param("classes"))
     else:
-        mask = _foreground(task, image.data, method, invert)
+        mask = _foreground(task, data, method, invert)
         classes = mask.astype(np.uint8) + np.uint8(1)
     task.save_labels("classes", classes, like=image)
-    del classes
+    del classes, data
     connectivity = task.param("connectivity")
+    if task.param("refine_edges") == "otsu":
+        task.progress(0.5, "placing edges at the Otsu level")
+        mask = edges.refine_edges(mask, image.data, invert=invert, connectivity=connectivity)
     if task.param("fill_holes"):
         task.progress(0.6, "filling holes")
         mask = cleanup.fill_holes(mask, connectivity=connectivity)
@@ -33,6 +37,26 @@ def run(task: Task) -> None:
     mask = cleanup.remove_small_objects(mask, min_area=min_area, connectivity=connectivity)
     task.save_mask("mask", mask, like=image)
     task.progress(1.0, "done")
+
+
+def _smoothed(task: Task, image: Image) -> np.ndarray:
+    """The image smoothed by 'smooth' (Gaussian sigma); 'auto' scales it to the objects."""
+    if not task.is_auto("smooth"):
+        return edges.gaussian(image.data, task.length_in_pixels("smooth", image))
+    radius = sizes.mask_typical_radius(_pilot_mask(task, edges.gaussian(image.data, PILOT_SMOOTH_PX)))
+    sigma = round(auto_smooth(radius), 2) if radius is not None else PILOT_SMOOTH_PX
+    why = (f"typical object radius {radius:.1f} px in a first threshold of the image smoothed "
+           f"by {PILOT_SMOOTH_PX:g} px" if radius is not None else "no object in a first threshold")
+    task.resolved("smooth", f"{sigma:g} px", why)
+    return edges.gaussian(image.data, sigma)
+
+
+def _pilot_mask(task: Task, pilot: np.ndarray) -> np.ndarray:
+    """The mask the chosen method gives on the lightly smoothed image (for 'auto' smooth)."""
+    method, invert = task.param("method"), task.param("invert")
+    if method == "multi-otsu":
+        return _multi_otsu(task, pilot, quiet=True) == (1 if invert else task.param("classes"))
+    return _foreground(task, pilot, method, invert, quiet=True)
 
 
 def _min_area(task: Task, mask: np.ndarray, image: Image) -> float:
@@ -65,7 +89,8 @@ def _check_input(task: Task, image: Image) -> None:
                   "method 'manual'")
 
 
-def _foreground(task: Task, data: np.ndarray, method: str, invert: bool) -> np.ndarray:
+def _foreground(task: Task, data: np.ndarray, method: str, invert: bool, *,
+                quiet: bool = False) -> np.ndarray:
     if method == "sauvola":
         window = task.param("window_size")
         if window % 2 == 0:
@@ -74,16 +99,18 @@ def _foreground(task: Task, data: np.ndarray, method: str, invert: bool) -> np.n
         return levels.sauvola_foreground(data, window_size=window, k=task.param("k"),
                                          dark_objects=invert)
     level = task.param("level") if method == "manual" else levels.global_level(data, method=method)
-    print(f"{method} threshold: {level:.6g}")
+    if not quiet:
+        print(f"{method} threshold: {level:.6g}")
     return data <= level if invert else data > level
 
 
-def _multi_otsu(task: Task, data: np.ndarray) -> np.ndarray:
+def _multi_otsu(task: Task, data: np.ndarray, *, quiet: bool = False) -> np.ndarray:
     count = task.param("classes")
     try:
         thresholds = levels.multi_otsu_levels(data, classes=count)
     except ValueError:
         task.fail(f"parameter 'classes': the image has too few distinct grey levels to split "
                   f"into {count} classes; use fewer classes")
-    print("multi-otsu thresholds: " + ", ".join(f"{t:.6g}" for t in thresholds))
+    if not quiet:
+        print("multi-otsu thresholds: " + ", ".join(f"{t:.6g}" for t in thresholds))
     return levels.brightness_classes(data, thresholds)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lamella.core.sdk import Image, Task
-from lamella.core.sdk.sizes import auto_h, auto_min_distance
 
-from . import sizes, split
+from . import settings, split
 
 
 def run(task: Task) -> None:
@@ -19,41 +18,18 @@ def run(task: Task) -> None:
                   "thresholding")
     _require_square_pixels(task, mask)
     boundaries = _boundaries(task, mask) if task.has_input("boundaries") else None
-    min_distance, h = _marker_sizes(task, mask)
     labels = split.split_particles(
         mask.data,
         markers=task.param("markers"),
-        min_distance=min_distance,
-        h=h,
         connectivity=task.param("connectivity"),
         smooth=task.length_in_pixels("smooth", mask),
         boundaries=boundaries,
         progress=lambda done: task.progress(0.05 + 0.85 * done, "separating particles"),
+        **settings.marker_settings(task, mask),
     )
     print(f"{int(labels.max())} particles")
     task.save_labels("labels", labels, like=mask)
     task.progress(1.0, "done")
-
-
-def _marker_sizes(task: Task, mask: Image) -> tuple[int, float]:
-    """min_distance (whole px) and h (px); the one the marker method uses may be 'auto'."""
-    name = "h" if task.param("markers") == "h-maxima" else "min_distance"
-    min_distance, h = 1, 0.0
-    if not task.is_auto(name):
-        pixels = task.length_in_pixels(name, mask)
-        return (max(1, _whole(pixels)), h) if name == "min_distance" else (min_distance, pixels)
-    task.progress(0.02, "estimating the particle size")
-    radius = sizes.mask_typical_radius(mask.data, connectivity=task.param("connectivity"))
-    why = "the mask holds no particle"
-    if radius is not None:
-        why = f"typical particle radius {radius:.1f} px from the mask's distance map"
-        min_distance, h = auto_min_distance(radius), round(auto_h(radius), 2)
-    task.resolved(name, _px(min_distance if name == "min_distance" else h), why)
-    return min_distance, h
-
-
-def _px(value: float) -> str:
-    return f"{value:g} px"
 
 
 def _require_square_pixels(task: Task, mask: Image) -> None:
@@ -89,8 +65,3 @@ def _boundaries(task: Task, mask: Image) -> np.ndarray:
                   f"{mask.data.shape[1]}x{mask.data.shape[0]}; connect a boundary map made "
                   "from the same image")
     return data
-
-
-def _whole(pixels: float) -> int:
-    """Round half up (Python's round() sends 2.5 to 2)."""
-    return int(np.floor(pixels + 0.5))

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
+from . import cores as dark
 from . import markers as seeds
 
 __all__ = ["BATCH_PIXELS", "batches", "split_particles"]
@@ -31,7 +32,9 @@ Window = tuple[slice, ...]
 
 def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_distance: int = 5,
                     h: float = 2.0, connectivity: int = 8, smooth: float = 0.0,
-                    boundaries: np.ndarray | None = None, batch_pixels: int = BATCH_PIXELS,
+                    boundaries: np.ndarray | None = None, surface: np.ndarray | None = None,
+                    core_depth: float = 0.0, distance_weight: float = 0.0,
+                    batch_pixels: int = BATCH_PIXELS,
                     progress: Callable[[float], None] | None = None) -> np.ndarray:
     """Label particles 1..n, splitting touching ones along the watershed of the distance map.
 
@@ -39,8 +42,9 @@ def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_di
     ----------
     mask : (M, N) bool ndarray
         Foreground.
-    markers : {'distance-peaks', 'h-maxima'}
-        How particle centres are found (see :mod:`markers`).
+    markers : {'distance-peaks', 'h-maxima', 'dark-cores'}
+        How particle centres are found (see :mod:`markers`; 'dark-cores': :mod:`cores`,
+        which needs ``surface``).
     min_distance : int
         For 'distance-peaks': minimum distance between centres, pixels.
     h : float
@@ -51,7 +55,16 @@ def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_di
         Gaussian sigma (pixels) applied to the distance map; 0 = none.
     boundaries : (M, N) float ndarray, optional
         If given, the watershed floods this (high on particle borders) instead of the
-        inverted distance map; markers still come from the distance map.
+        inverted distance map (or ``surface``); markers come from the distance map (or
+        ``surface``).
+    surface : (M, N) float32 ndarray, optional
+        For 'dark-cores': the smoothed grey image; seeds are its basins at least
+        ``core_depth`` deep inside the mask, and regions grow over it.
+    core_depth : float
+        For 'dark-cores': how deep a basin must be, in the grey levels of ``surface``.
+    distance_weight : float
+        For 'dark-cores': grey levels subtracted from ``surface`` per pixel of distance to the
+        background, so the distance map helps where the rims are faint (0 = none).
     batch_pixels : int
         Upper bound of a batch window (a single larger component is done alone).
     progress : callable, optional
@@ -71,13 +84,13 @@ def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_di
     """
     labels, count = ndimage.label(mask, structure=seeds.structure(connectivity), output=np.int32)
     split_batch = partial(_split_batch, markers=markers, min_distance=min_distance, h=h,
-                          connectivity=connectivity, smooth=smooth)
+                          connectivity=connectivity, smooth=smooth, core_depth=core_depth,
+                          distance_weight=distance_weight)
     done = 0
     for first, last, window in batches(ndimage.find_objects(labels), labels.shape, batch_pixels):
         crop = labels[window]
         local = np.where((crop >= first) & (crop <= last), crop - (first - 1), 0)
-        surface = None if boundaries is None else boundaries[window]
-        objects = split_batch(local, crop != 0, surface)
+        objects = split_batch(local, crop != 0, _crop(boundaries, window), _crop(surface, window))
         inside = objects > 0
         crop[inside] = -(objects[inside] + done)
         done += int(objects.max(initial=0))
@@ -86,24 +99,40 @@ def split_particles(mask: np.ndarray, *, markers: str = "distance-peaks", min_di
     return np.negative(labels, out=labels)
 
 
-def _split_batch(components: np.ndarray, foreground: np.ndarray, surface: np.ndarray | None, *,
-                 markers: str, min_distance: int, h: float, connectivity: int,
-                 smooth: float) -> np.ndarray:
+def _crop(image: np.ndarray | None, window: Window) -> np.ndarray | None:
+    return None if image is None else image[window]
+
+
+def _split_batch(components: np.ndarray, foreground: np.ndarray, boundaries: np.ndarray | None,
+                 surface: np.ndarray | None, *, markers: str, min_distance: int, h: float,
+                 connectivity: int, smooth: float, core_depth: float,
+                 distance_weight: float) -> np.ndarray:
     """Watershed of one batch window; objects 1..k (consecutive), 0 elsewhere.
 
     The distance map is taken over all foreground in the window (other batches' components
     too), so it and its smoothing are exactly those of the whole image.
     """
     inside = components > 0
-    distance = ndimage.distance_transform_edt(foreground).astype(np.float32)
-    if smooth > 0:
-        ndimage.gaussian_filter(distance, smooth, output=distance)
-    if markers == "h-maxima":
-        seeds_map = seeds.h_maxima_markers(distance, components, h=h, connectivity=connectivity)
+    if markers == "dark-cores":
+        assert surface is not None, "dark-cores markers need the smoothed image"
+        if distance_weight > 0:
+            distance = ndimage.distance_transform_edt(foreground).astype(np.float32)
+            surface = surface - np.float32(distance_weight) * distance
+        seeds_map = dark.core_markers(surface, components, depth=core_depth,
+                                      connectivity=connectivity)
+        flood = surface
     else:
-        seeds_map = seeds.distance_peaks(distance, components, min_distance=min_distance,
-                                         connectivity=connectivity)
-    flood = -distance if surface is None else np.asarray(surface, dtype=np.float32)
+        distance = ndimage.distance_transform_edt(foreground).astype(np.float32)
+        if smooth > 0:
+            ndimage.gaussian_filter(distance, smooth, output=distance)
+        if markers == "h-maxima":
+            seeds_map = seeds.h_maxima_markers(distance, components, h=h, connectivity=connectivity)
+        else:
+            seeds_map = seeds.distance_peaks(distance, components, min_distance=min_distance,
+                                             connectivity=connectivity)
+        flood = -distance
+    if boundaries is not None:
+        flood = np.asarray(boundaries, dtype=np.float32)
     objects = watershed(flood, seeds_map, mask=inside, connectivity=1 if connectivity == 4 else 2)
     return _label_unreached(objects, inside, connectivity)
 
