@@ -15,7 +15,7 @@ from typing import Any
 
 from lamella.core.errors import ModuleError
 from lamella.core.manifest import Manifest, load_manifest, param_problems, resolve_params
-from lamella.core.sdk._contract import OUTPUTS_DIR, prepare_task_folder
+from lamella.core.sdk._contract import OUTPUTS_DIR, ModuleNotes, prepare_task_folder, read_module_notes
 from lamella.core.sdk._entry import import_module_file, run_task_folder
 from lamella.core.sdk._image import Image
 from lamella.core.sdk._imageio import read_image
@@ -25,10 +25,11 @@ __all__ = ["ModuleRun", "import_module_file", "run_module"]
 
 @dataclass
 class ModuleRun:
-    """What a module wrote: files per output port, and the progress it reported."""
+    """What a module wrote: files per output port, the progress, resolved values and warnings."""
 
     outputs: dict[str, list[Path]]
     progress: list[tuple[float, str]] = field(default_factory=list)
+    notes: ModuleNotes = field(default_factory=ModuleNotes)
 
     def path(self, port: str) -> Path:
         """The main file of an output port."""
@@ -59,7 +60,8 @@ def run_module(module_dir: Path, workdir: Path, *, inputs: dict[str, Any] | None
     written = run_task_folder(module_dir, manifest.entrypoint, folder,
                               on_progress=lambda f, m: progress.append((f, m)))
     out = folder / OUTPUTS_DIR
-    return ModuleRun({port: [out / f for f in files] for port, files in written.items()}, progress)
+    return ModuleRun({port: [out / f for f in files] for port, files in written.items()}, progress,
+                     read_module_notes(out))
 
 
 def _as_path_list(value: Any) -> list[Path]:

@@ -212,3 +212,53 @@ def test_stack_is_refused_with_advice(tmp_path: Path) -> None:
     assert str(info.value) == (
         "input 'image' has axes 'ZYX' (shape (3, 8, 8)); threshold works on one 2-D grey plane "
         "(YX): pick a plane or channel (or convert colour to grey) in load-image")
+
+
+def se_particles() -> tuple[np.ndarray, np.ndarray]:
+    """Three SE-like disks of radius 10 (dark core 70 in a bright 3-px rim 200, on 30), blurred
+    by 1 px, with noise: a plain threshold splits them into rims and cores."""
+    from scipy import ndimage
+
+    yy, xx = np.indices((60, 120))
+    truth = np.zeros((60, 120), bool)
+    image = np.full((60, 120), 30.0)
+    for cx in (25, 60, 95):
+        d = np.hypot(yy - 30, xx - cx)
+        truth |= d <= 10
+        image[d <= 10] = 200
+        image[d <= 7] = 70
+    image = ndimage.gaussian_filter(image, 1.0)
+    image += np.random.default_rng(3).normal(0, 6, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8), truth
+
+
+def test_blur_and_otsu_edges_take_whole_se_particles_at_their_true_size(tmp_path: Path) -> None:
+    image, truth = se_particles()
+    plain = mask_of(run(tmp_path / "plain", image, method="otsu"))
+    assert (plain & disk(truth.shape, (30, 25), 6)).sum() < 0.5 * (np.pi * 36)  # cores lost
+    result = run(tmp_path / "se", image, method="li", smooth="auto", refine_edges="otsu")
+    mask = mask_of(result)
+    # Whole disks (317 px each), 6-7 % too large: the edge sits a third of a pixel outside,
+    # where the 1 px blur crosses the Otsu level. The blurred Li edge alone: +25 %.
+    for cx in (25, 60, 95):
+        one = disk(truth.shape, (30, cx), 13)
+        assert 0 <= int((mask & one).sum()) - int((truth & one).sum()) <= 0.08 * (truth & one).sum()
+        assert not (truth & one & ~mask).any()  # the dark core is kept
+    blurred_only = mask_of(run(tmp_path / "blurred", image, method="li", smooth="auto"))
+    assert blurred_only.sum() > 1.15 * truth.sum()
+    # One hilltop per disk in the first mask (1 px blur, Li: 11.2 px, the disks grown by the
+    # blur): sigma 0.15 x 11.2.
+    assert result.notes.resolved["smooth"] == "1.68 px"
+
+
+def test_auto_min_area_removes_specks_but_keeps_small_particles(tmp_path: Path) -> None:
+    data = np.zeros((80, 80), np.uint8)
+    data[disk(data.shape, (20, 20), 10)] = 200   # typical particles, radius 10
+    data[disk(data.shape, (20, 55), 10)] = 200
+    data[disk(data.shape, (60, 30), 4)] = 200    # a small particle: 49 px
+    data[60, 60] = data[70, 70] = 200            # specks
+    result = run(tmp_path, data, method="otsu", min_area="auto")
+    mask = mask_of(result)
+    assert mask[60, 30] and not mask[60, 60] and not mask[70, 70]
+    # 0.1 x pi x 10.05^2: a digitised disk of radius 10 holds a disk of radius 10.05.
+    assert result.notes.resolved == {"min_area": "31.7 px^2"}

@@ -170,3 +170,65 @@ def test_non_square_pixels_are_refused(tmp_path: Path) -> None:
         "input 'mask' has non-square pixels (2 x 3 nm); the distance map that separates "
         "particles needs square pixels: resample the image to square pixels, or correct its "
         "pixel size in load-image ('pixel_size')")
+
+
+def se_disks(shape: tuple[int, int], *circles: tuple[int, int, float]) -> np.ndarray:
+    """Secondary-electron look: each disk a dark core (60) in a bright 3-px rim (200) on 20;
+    a disk drawn later lies in front of the earlier ones."""
+    yy, xx = np.indices(shape)
+    image = np.full(shape, 20, np.uint8)
+    for cy, cx, r in circles:
+        d = np.hypot(yy - cy, xx - cx)
+        image[d <= r] = 200
+        image[d <= r - 3] = 60
+    return image
+
+
+def test_dark_cores_cut_along_the_bright_rim_of_the_particle_in_front(tmp_path: Path) -> None:
+    # A small particle deep in front of a large one: the mask has no neck, so the distance
+    # map finds one particle; the small one's bright rim is where the cut belongs.
+    circles = ((24, 26, 14), (24, 38, 10))
+    image = se_disks((48, 64), *circles)
+    mask = disks((48, 64), *circles)
+    front = disks((48, 64), circles[1])
+
+    def front_share(labels: np.ndarray) -> float:
+        ids, counts = np.unique(labels[front], return_counts=True)
+        main = ids[np.argmax(counts)]
+        return float((labels == main).sum() and (labels[front] == main).mean()
+                     * front.sum() / (labels == main).sum())
+
+    by_distance = run(tmp_path / "distance", mask)
+    inputs = {"mask": save(tmp_path, "mask", mask.astype(np.uint8) * 255),
+              "image": save(tmp_path, "image", image)}
+    result = run_module(MODULE_DIR, tmp_path, inputs=inputs,
+                        params={"markers": "dark-cores", "core_smooth": "0.5 px"})
+    by_cores = result.image("labels").data
+    assert int(by_distance.max()) == 1 and int(by_cores.max()) == 2
+    # Share of the front particle's pixels in its own label, times the share of that label
+    # that is the front particle: 1 = exactly the particle (the distance map gives 0.42).
+    assert front_share(by_cores) == 1.0
+
+
+def test_dark_cores_report_the_automatic_smoothing(tmp_path: Path) -> None:
+    circles = ((24, 24, 12), (24, 46, 12))
+    inputs = {"mask": save(tmp_path, "mask", disks((48, 72), *circles).astype(np.uint8) * 255),
+              "image": save(tmp_path, "image", se_disks((48, 72), *circles))}
+    result = run_module(MODULE_DIR, tmp_path, inputs=inputs, params={"markers": "dark-cores"})
+    assert int(result.image("labels").data.max()) == 2
+    # Each disk is one hilltop of height 12 (its inscribed radius): sigma 0.1 x 12.
+    assert result.notes.resolved == {"core_smooth": "1.2 px"}
+
+
+def test_dark_cores_need_the_image(tmp_path: Path) -> None:
+    with pytest.raises(ModuleError, match="'dark-cores' finds particle centres in the grey image; "
+                                          "connect input 'image'"):
+        run(tmp_path, disks((40, 40), (20, 20, 10)), markers="dark-cores")
+
+
+def test_auto_min_distance_follows_the_particle_size(tmp_path: Path) -> None:
+    inputs = {"mask": save(tmp_path, "mask",
+                           disks((40, 80), (20, 15, 11), (20, 35, 11), (20, 55, 11)).astype(np.uint8) * 255)}
+    result = run_module(MODULE_DIR, tmp_path, inputs=inputs, params={})
+    assert int(result.image("labels").data.max()) == 3
+    assert result.notes.resolved == {"min_distance": "7 px"}  # 0.6 x 11, rounded
