@@ -7,16 +7,19 @@ Run from the repository root (seeded: the same command always gives the same pix
 
 Files written (see README.md next to this script):
 
-* ``particles.tif``: SEM-like nanoparticles, 1024 x 768 micrograph + 60-row data bar, 8-bit,
-  2.5 nm/pixel in FEI/Thermo metadata (tag 34682, FEI_HELIOS, INI text as Thermo writes it).
+* ``particles.tif``: a secondary-electron (SE) SEM image of agglomerated nanoparticles, the
+  generator's realistic Zeiss-like look (``generate.ZEISS_LIKE``, 30 px mean diameter), written
+  in the FEI/Thermo layout by ``layouts.write_sem_tiff``: 1024 x 768 micrograph + 58-row data
+  bar, 8-bit, 2.5 nm/pixel in tag 34682 (FEI_HELIOS, INI text as Thermo writes it).
   ``particles-truth.tif`` (labels of the 1024 x 768 micrograph, bar excluded) and
   ``particles-truth.csv`` (one row per particle).
 * ``microstructure.tif``: a 3-phase microstructure, 768 x 768, 8-bit, 12.5 nm/pixel in Zeiss
   SmartSEM metadata (tag 34118, CZ_SEM). ``microstructure-truth.tif`` (classes 1..3) and
   ``microstructure-truth.csv`` (pixels and area fraction per class).
 
-The generator is the ``lamella/synthetic`` module's ``generate.py``, so these files are
-exactly what that module makes with the same parameters (plus the vendor tags).
+The generator is the ``lamella/synthetic`` module's ``generate.py`` and the FEI file its
+``layouts.py``, so these files are exactly what that module makes with the same parameters
+(rendering 'se', file_layout 'fei'; the microstructure adds Zeiss tags here).
 """
 
 from __future__ import annotations
@@ -34,29 +37,25 @@ from lamella.core.sdk.testing import import_module_file
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 generate = import_module_file(REPO / "modules" / "synthetic", "generate")
+layouts = import_module_file(REPO / "modules" / "synthetic", "layouts")
 
-PARTICLES = {"width": 1024, "height": 768, "seed": 2026, "pixel_nm": 2.5,
-             "mean_diameter_nm": 36.0, "size_spread": 0.3, "coverage": 0.3,
-             "agglomeration": 0.45, "blur": 0.6, "noise": 0.08}
+# The realistic SE preset at 30 px (75 nm) mean diameter, in an FEI file with 2.5 nm pixels.
+PARTICLES = {"width": 1024, "height": 768, "seed": 2026, "pixel_nm": 2.5, "layout": "fei",
+             "mean_diameter_px": 30.0, "look": generate.ZEISS_LIKE}
 MICROSTRUCTURE = {"width": 768, "height": 768, "seed": 7, "pixel_nm": 12.5,
                   "fractions": (0.55, 0.30, 0.15), "feature_size_px": 40.0, "blur": 1.2,
                   "noise": 0.06}
-FEI_HELIOS, CZ_SEM = 34682, 34118
-_DATE = "01/15/2026"  # fixed, so the files are reproducible
+CZ_SEM = 34118
 
 
 def make_particles(out: Path) -> None:
-    """particles.tif (FEI metadata, data bar), its ground-truth labels and table."""
+    """particles.tif (FEI layout: data bar, metadata), its ground-truth labels and table."""
     p = PARTICLES
-    image, labels, rows = generate.particles(
-        p["width"], p["height"], seed=p["seed"], mean_diameter=p["mean_diameter_nm"] / p["pixel_nm"],
-        size_spread=p["size_spread"], coverage=p["coverage"], agglomeration=p["agglomeration"],
-        blur=p["blur"], noise=p["noise"], with_info_bar=True)
-    bar = image.shape[0] - p["height"]
-    metadata = fei_metadata(p["width"], p["height"], p["pixel_nm"] * 1e-9, bar)
-    tifffile.imwrite(out / "particles.tif", image, photometric="minisblack",
-                     compression="zlib", extratags=[(FEI_HELIOS, "s", 0, metadata, True)])
-    write_truth_labels(out / "particles-truth.tif", labels[:p["height"]], p["pixel_nm"])
+    image, labels, rows = generate.particles(p["width"], p["height"], seed=p["seed"],
+                                             mean_diameter=p["mean_diameter_px"], **p["look"])
+    layouts.write_sem_tiff(out / "particles.tif", image, layout=p["layout"],
+                           pixel_size_nm=p["pixel_nm"], seed=p["seed"])
+    write_truth_labels(out / "particles-truth.tif", labels, p["pixel_nm"])
     generate.add_physical_columns(rows, p["pixel_nm"], "nm")
     write_csv(out / "particles-truth.csv", rows)
 
@@ -73,22 +72,6 @@ def make_microstructure(out: Path) -> None:
                      compression="zlib", extratags=[(CZ_SEM, "B", len(metadata), metadata, True)])
     write_truth_labels(out / "microstructure-truth.tif", classes, m["pixel_nm"])
     write_csv(out / "microstructure-truth.csv", rows)
-
-
-def fei_metadata(width: int, height: int, pixel_m: float, bar_rows: int) -> str:
-    """INI text as FEI/Thermo instruments write into tag 34682 (a representative subset)."""
-    return "\r\n".join([
-        "[User]", f"Date={_DATE}", "Time=10:24:31 AM", "User=user",
-        "UserText=Lamella synthetic sample (generated, not an acquisition)",
-        "[System]", "Type=SEM", "Software=Lamella make_samples.py",
-        "[Beam]", "HV=5000", "Spot=2.0", "WD=0.0041",
-        "[Scan]", "InternalScan=true", "Dwelltime=3e-06",
-        f"PixelWidth={pixel_m:.6g}", f"PixelHeight={pixel_m:.6g}",
-        f"HorFieldsize={pixel_m * width:.6g}", f"VerFieldsize={pixel_m * height:.6g}",
-        "[Image]", "DigitalContrast=1", "DigitalBrightness=0",
-        f"ResolutionX={width}", f"ResolutionY={height}",
-        "[PrivateFei]", f"DatabarHeight={bar_rows}", "",
-    ])
 
 
 def zeiss_metadata(width: int, height: int, pixel_nm: float) -> bytes:

@@ -155,7 +155,8 @@ def test_shape_limits_keep_what_measure_reports_at_or_above_them(
     out = run_module(MODULE_DIR, tmp_path, inputs={"labels": path},
                      params={f"min_{column}": limit, "relabel": False}).image("labels")
     expected = table.loc[table[column] >= limit, "label"].tolist()
-    assert 0.05 * len(table) < len(expected) < 0.95 * len(table)  # the limit splits the sample
+    # the limit splits the sample (fewest at 1.0: 18 of the 494 particles are capped at 1)
+    assert 0.03 * len(table) < len(expected) < 0.95 * len(table)
     assert ids(out.data) == expected
 
 
