@@ -75,12 +75,15 @@ def test_whole_workflow_recovers_sizes(sample, tmp_path: Path) -> None:
                          Image(image, "YX", Calibration(PIXEL_NM, PIXEL_NM, "nm")))
     analysis = Analysis.load(REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml")
     analysis.workflow.outputs["labels"] = "edge.labels"
-    result = analysis.run(inputs={"image": source}, out=tmp_path / "out")
+    # Uniformly bright particles have no dark cores to seed at (the example's SE setting cuts
+    # them into 537 pieces for 400): the distance map separates them, as the README says.
+    result = analysis.run(inputs={"image": source}, out=tmp_path / "out",
+                          params={"separate.markers": "distance-peaks"})
     predicted = read_image(result.path("labels")).data
 
     matching = match(labels, predicted)
     inside = set(truth.index[~truth["border"]])
-    assert len({t for t, _, _ in matching.pairs} & inside) >= 0.95 * len(inside)  # found: 99.7 %
+    assert len({t for t, _, _ in matching.pairs} & inside) >= 0.95 * len(inside)  # found: 97.4 %
 
     truth_sizes = pd.DataFrame(objects.measure_objects(labels)).set_index("label")
     found_sizes = pd.DataFrame(objects.measure_objects(predicted)).set_index("label")
