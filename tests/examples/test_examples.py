@@ -35,8 +35,29 @@ def test_examples_are_valid_and_listed_in_readme() -> None:
         assert f"examples/workflows/{path.name}" in readme
 
 
+def without_border(labels: np.ndarray) -> np.ndarray:
+    """Labels with every object touching the image edge set to 0."""
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return np.where(np.isin(labels, edge[edge > 0]), 0, labels)
+
+
+def instance_f1(truth: np.ndarray, found: np.ndarray) -> float:
+    """F1 = 2 TP / (truth + found) at IoU > 0.5, objects on the image edge left out of both.
+
+    As ``tests/accuracy/sem_cases.py`` scores (and the hand-tuned calibration of
+    ``benchmarks/sem_difficulty.json``): a truth particle counts if it is not cut by the edge.
+    """
+    inside, found = without_border(truth), without_border(found)
+    kept = set(np.unique(inside[inside > 0]).tolist())
+    matched = sum(1 for t, _, _ in match(truth, found).pairs if t in kept)
+    return 2 * matched / (len(kept) + len(np.unique(found[found > 0])))
+
+
 @pytest.mark.slow
 def test_nanoparticle_size_distribution(tmp_path: Path) -> None:
+    # The bundled sample is a realistic secondary-electron image (generate.ZEISS_LIKE, 30 px
+    # mean diameter, 461 particles not cut by the edge): the best hand-tuned threshold and
+    # distance watershed reach F1 about 0.6 on such images (docs/synthetic-data.md).
     result = run_example("nanoparticle-size-distribution", tmp_path / "out",
                          labels="edge.labels")
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -44,27 +65,33 @@ def test_nanoparticle_size_distribution(tmp_path: Path) -> None:
                      "overlay.svg", "run-record.json", "sizes.csv", "summary.csv"]
     sizes = result.table("sizes")
     assert "feret_min_nm" in sizes.columns and "ecd_nm" in sizes.columns  # 2.5 nm from FEI tags
-    truth_table = pd.read_csv(DATA / "particles-truth.csv")
-    inside = truth_table[~truth_table["border"]]
-    # Particles not cut by the edge: found within 10 %, median size within one 2.5 nm pixel.
-    assert abs(len(sizes) - len(inside)) <= 0.10 * len(inside)
-    assert abs(sizes["ecd_nm"].median() - inside["ecd_nm"].median()) < 2.5
+    truth = tifffile.imread(DATA / "particles-truth.tif")
     labels = read_image(result.path("labels")).data
-    assert labels.shape == (768, 1024)  # the 60-row data bar was cut
-    matching = match(tifffile.imread(DATA / "particles-truth.tif"), labels)
-    assert matching.mean_matched_iou > 0.85  # measured: 0.92
-    # Each particle found as itself (IoU > 0.5), not merged with its neighbours nor split:
-    # measured recall 0.988 of the particles inside, precision 0.986.
-    found = {t for t, _, _ in matching.pairs}
-    assert len(found & set(inside["label"])) >= 0.95 * len(inside)
-    assert len(matching.pairs) >= 0.95 * matching.predicted_count
-    # The size distribution, the example's result: D10, D50, D90 of the ECD within one pixel
-    # of the truth (measured: -0.82, -0.23, +0.40 nm).
-    for q in (10, 50, 90):
+    assert labels.shape == truth.shape == (768, 1024)  # the 58-row FEI data bar was cut
+    inside = pd.read_csv(DATA / "particles-truth.csv").query("~border")
+    # Particles not cut by the edge: measured 485 for 461 (+5.2 %).
+    assert abs(len(sizes) - len(inside)) <= 0.10 * len(inside)
+    # Each particle found as itself (IoU > 0.5): measured F1 0.80 (379 matched); misses are
+    # mostly agglomerates left merged or split across a particle.
+    assert instance_f1(truth, labels) >= 0.75
+    assert match(truth, labels).mean_matched_iou >= 0.75  # measured 0.79
+    # The size distribution, the example's result. Measured errors of D10, D50, D90 of the
+    # ECD: -4.22, -2.04, -2.14 nm (1.7, 0.8, 0.9 px; the truth's 43.2, 69.3, 103.2 nm). The
+    # found particles are slightly small: about one in ten keeps a hole at its dark core.
+    for q, bound in ((10, 5.0), (50, 3.0), (90, 3.0)):
         error = np.percentile(sizes["ecd_nm"], q) - np.percentile(inside["ecd_nm"], q)
-        assert abs(error) <= 2.5, f"D{q} is {error:+.2f} nm from the truth"
+        assert abs(error) <= bound, f"D{q} is {error:+.2f} nm from the truth"
     record = json.loads(result.record_path.read_text())
-    assert record["items"]["nanoparticle-size-distribution"]["nodes"]["measure"]["status"] == "finished"
+    nodes = record["items"]["nanoparticle-size-distribution"]["nodes"]
+    assert nodes["measure"]["status"] == "finished"
+    # Every automatic size is recorded, and follows the particles' typical radius of about
+    # 15-20 px. Measured: smooth 2.29 px, min_area 126 px^2, core_smooth 1.82 px.
+    resolved = {**nodes["segment"]["resolved_params"], **nodes["separate"]["resolved_params"]}
+    assert set(resolved) == {"smooth", "min_area", "core_smooth"}
+    value = {name: float(text.split()[0]) for name, text in resolved.items()}
+    assert resolved["min_area"].endswith(" px^2") and 70 <= value["min_area"] <= 160
+    assert resolved["smooth"].endswith(" px") and 1.8 <= value["smooth"] <= 3.0
+    assert resolved["core_smooth"].endswith(" px") and 1.4 <= value["core_smooth"] <= 2.2
 
 
 @pytest.mark.slow
