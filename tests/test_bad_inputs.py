@@ -80,19 +80,19 @@ def test_bad_image_files(files: Path, isolated_cache: Path, workflow: Path | str
 
 
 WIRING = [
-    ("module: lamella/threshold@1", "module: lamella/threshhold@1",
+    ("module: lamella/threshold@1.1", "module: lamella/threshhold@1.1",
      "node 'segment': unknown module 'lamella/threshhold' (did you mean 'lamella/threshold'?)"),
-    ("in: {mask: segment.mask}", "in: {mask: segment.masks}",
+    ("in: {mask: segment.mask,", "in: {mask: segment.masks,",
      "node 'separate', input 'mask': node 'segment' (lamella/threshold) has no output 'masks' "
      "(did you mean 'mask'?); its outputs: mask, classes"),
-    ("in: {mask: segment.mask}", "in: {mask: smooth.image}",
+    ("in: {mask: segment.mask,", "in: {mask: load.image,",
      "node 'separate', input 'mask': type mismatch: image cannot feed mask (an image holds "
-     "intensities, not foreground; add a 'threshold' step) (from smooth.image)"),
-    ("in: {image: load.image}}\n  segment", "in: {image: smooth.image}}\n  segment",
-     "graph: cycle smooth -> smooth; a workflow must not loop back on itself"),
-    ("median_radius: 1 px", "median_radius: -1 px",
-     "node 'smooth', parameter 'median_radius': must not be negative, got '-1 px'"),
-    ("params: {min_distance: 10 nm}", "params: {min_distance: 10 nm, conectivity: 4}",
+     "intensities, not foreground; add a 'threshold' step) (from load.image)"),
+    ("in: {mask: segment.mask,", "in: {mask: edge.labels,",
+     "graph: cycle edge -> separate -> edge; a workflow must not loop back on itself"),
+    ("core_smooth: auto", "core_smooth: -1 px",
+     "node 'separate', parameter 'core_smooth': must not be negative, got '-1 px'"),
+    ("core_smooth: auto", "core_smooth: auto, conectivity: 4",
      "node 'separate', parameter 'conectivity': unknown parameter (did you mean 'connectivity'?)"),
 ]
 

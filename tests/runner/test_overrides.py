@@ -86,7 +86,7 @@ def test_messages_are_the_ones_workflow_validation_gives(tmp_path: Path) -> None
     with pytest.raises(ArgumentError) as info:
         analysis.run(params={"segment.min_area": "-5 nm^2"}, out=tmp_path / "out")
     assert str(info.value) == "params['segment.min_area']: must not be negative, got '-5 nm^2'"
-    text = NANOPARTICLES.read_text().replace("min_area: 20 nm^2", "min_area: -5 nm^2")
+    text = NANOPARTICLES.read_text().replace("min_area: auto", "min_area: -5 nm^2")
     (tmp_path / "wf.yaml").write_text(text.replace("../data/", str(REPO / "examples/data") + "/"))
     with pytest.raises(WorkflowValidationError) as validation:
         Analysis.load(tmp_path / "wf.yaml").validate()
