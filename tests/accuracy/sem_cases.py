@@ -115,7 +115,7 @@ def score(case: Case, found: np.ndarray) -> Score:
     found = _without_border(found)
     kept = set(np.unique(truth[truth > 0]).tolist())
     matched = sum(1 for t, _, _ in match(case.truth, found).pairs if t in kept)
-    n_found = int(len(np.unique(found[found > 0])))
+    n_found = len(np.unique(found[found > 0]))
     return Score(case, len(kept), n_found, 2 * matched / (len(kept) + n_found),
                  _mean_feret_min(truth), _mean_feret_min(found))
 

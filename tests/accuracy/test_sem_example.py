@@ -16,8 +16,6 @@ README lists as not met, and held here to the figure measured so it cannot get w
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.accuracy import sem_cases
