@@ -23,10 +23,11 @@ BENCH_DIR = REPO / "benchmarks"
 WORKFLOW = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
 CACHES = "caches"  # under the work folder: private Lamella caches, removed after a run
 PIXEL_NM = 2.5
-# SEM-like particles as in the bundled sample (examples/data/make_samples.py), but 34 px
-# (85 nm) across on average, so an 8192 x 8192 field holds about 20 000 of them.
-SEM_LIKE = {"mean_diameter": 34.0, "size_spread": 0.3, "coverage": 0.3, "agglomeration": 0.45,
-            "blur": 0.6, "noise": 0.08}
+generate = import_module_file(REPO / "modules" / "synthetic", "generate")
+# Secondary-electron particle images as the bundled sample (examples/data/make_samples.py)
+# and as the nanoparticle example expects: the realistic Zeiss-like SE preset, 30 px (75 nm)
+# mean diameter, 45 % of the field covered (an 8192 x 8192 field holds about 43 000).
+SEM_LIKE = {"mean_diameter": 30.0, **generate.ZEISS_LIKE}
 
 
 @dataclass
@@ -120,13 +121,12 @@ def fresh_dir(path: Path) -> Path:
 
 # ----- data -------------------------------------------------------------------------------
 def synthetic_image(folder: Path, size: int, *, seed: int = 1) -> Path:
-    """A seeded SEM-like particle image, size x size, 8-bit OME-TIFF with 2.5 nm pixels.
+    """A seeded SE particle image (``SEM_LIKE``), size x size, 8-bit OME-TIFF, 2.5 nm pixels.
 
     Made once per (size, seed) and reused: the generator gives the same bytes every time.
     """
-    path = folder / f"particles-{size}-seed{seed}.ome.tif"
+    path = folder / f"particles-se-{size}-seed{seed}.ome.tif"  # "se": not an older look
     if not path.exists():
-        generate = import_module_file(REPO / "modules" / "synthetic", "generate")
         image, _, _ = generate.particles(size, size, seed=seed, **SEM_LIKE)
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(".partial-" + path.name)

@@ -1,4 +1,4 @@
-"""(d) Peak memory of the nanoparticle workflow on an 8192 x 8192 image (~20 000 particles).
+"""(d) Peak memory of the nanoparticle workflow on an 8192 x 8192 image (~43 000 particles).
 
 ``lamella run WORKFLOW --input image=X --no-cache --out DIR -q --jobs N`` for N = 1 and 2.
 While it runs, this process samples every 50 ms the resident set size (RSS, psutil) of the
@@ -129,7 +129,7 @@ def run(config: Config) -> Section:
         notes.append(_note(jobs, peak, out))
     return Section(
         key="memory", title=f"(d) Peak memory, {size} x {size} image",
-        method=(f"{size} x {size} 8-bit synthetic SEM image (about 20 000 particles at full "
+        method=(f"{size} x {size} 8-bit synthetic SE image (about 43 000 particles at full "
                 "size). Every {:.0f} ms psutil reads the memory of the `lamella` process and of "
                 "every descendant (the workers). Figures: the peak over samples of the summed "
                 "RSS (the target; shared library pages count once per process, so this "

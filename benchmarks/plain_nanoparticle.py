@@ -23,18 +23,18 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from lamella.core.sdk import Calibration, Image, as_label_array, read_image
+from lamella.core.sdk import Image, as_label_array, read_image
 from lamella.core.sdk import columns as column_names
+from lamella.core.sdk.sizes import PILOT_SMOOTH_PX, auto_core_smooth, auto_min_area, auto_smooth
 from lamella.core.sdk.testing import import_module_file
-from lamella.core.units import parse_quantity
 
 MODULES = Path(__file__).resolve().parents[1] / "modules"
 
-# The workflow's parameters (the YAML's values; module defaults for the rest).
-MEDIAN_RADIUS = "1 px"
-MIN_AREA = "20 nm^2"
-MIN_DISTANCE = "10 nm"
-WATERSHED_H = "2 px"
+# The workflow's parameters (the YAML's values; module defaults for the rest). The sizes the
+# YAML leaves 'auto' are derived as the modules derive them (lamella.core.sdk.sizes).
+METHOD = "li"
+CORE_DEPTH = 0.05
+DISTANCE_WEIGHT = 1.0
 CONNECTIVITY = 8
 HISTOGRAM_COLUMN = "ecd"
 MAX_NUMBERS = 300
@@ -44,19 +44,6 @@ _NUMBER_FONT = (10, 48)
 def helper(module: str, file_stem: str):  # type: ignore[no-untyped-def]
     """A module's helper file, imported the way the runner imports it."""
     return import_module_file(MODULES / module, file_stem)
-
-
-def in_pixels(text: str, calibration: Calibration | None, power: int) -> float:
-    """A quantity parameter in pixels, as ``Task.length_in_pixels``/``area_in_pixels`` do."""
-    quantity = parse_quantity(text, power=power)
-    cal = calibration
-    return quantity.to_pixels(cal.x if cal else None, cal.unit if cal else None,
-                              cal.y if cal else None)
-
-
-def whole(pixels: float) -> int:
-    """Round half up, as the denoise and watershed modules do."""
-    return int(np.floor(pixels + 0.5))
 
 
 def load(path: Path) -> Image:
@@ -72,32 +59,42 @@ def load(path: Path) -> Image:
     return Image(data[: height - rows] if rows else data, axes, image.calibration, image.name)
 
 
-def smooth(image: Image) -> np.ndarray:
-    """denoise: median over a disk, back to the input's integer type."""
-    smoothing = helper("denoise", "smoothing")
-    data = image.data.astype(np.float32)
-    data = smoothing.median(data, radius=whole(in_pixels(MEDIAN_RADIUS, image.calibration, 1)))
-    info = np.iinfo(image.data.dtype)
-    np.rint(data, out=data)
-    np.clip(data, info.min, info.max, out=data)
-    return data.astype(image.data.dtype)
+def segment(image: Image) -> np.ndarray:
+    """threshold: blur (auto), Li, edges at the Otsu level, remove objects under min_area (auto).
+
+    'auto' smooth is 0.15 x the typical radius of a first Li mask of the image blurred by
+    1 px; 'auto' min_area a tenth of the disc of the final mask's typical radius.
+    """
+    edges, levels = helper("threshold", "edges"), helper("threshold", "levels")
+    cleanup, sizes = helper("threshold", "cleanup"), helper("threshold", "sizes")
+    pilot = edges.gaussian(image.data, PILOT_SMOOTH_PX)
+    radius = sizes.mask_typical_radius(pilot > levels.global_level(pilot, method=METHOD))
+    del pilot
+    sigma = round(auto_smooth(radius), 2) if radius is not None else PILOT_SMOOTH_PX
+    data = edges.gaussian(image.data, sigma)
+    mask = data > levels.global_level(data, method=METHOD)
+    del data
+    mask = edges.refine_edges(mask, image.data, invert=False, connectivity=CONNECTIVITY)
+    radius = sizes.mask_typical_radius(mask)
+    min_area = auto_min_area(radius) if radius is not None else 0.0
+    return cleanup.remove_small_objects(mask, min_area=min_area, connectivity=CONNECTIVITY)
 
 
-def segment(data: np.ndarray, calibration: Calibration | None) -> np.ndarray:
-    """threshold: Otsu (holes left unfilled), remove objects under the minimum area."""
-    levels, cleanup = helper("threshold", "levels"), helper("threshold", "cleanup")
-    mask = data > levels.global_level(data, method="otsu")
-    return cleanup.remove_small_objects(mask, min_area=in_pixels(MIN_AREA, calibration, 2),
-                                        connectivity=CONNECTIVITY)
+def separate(mask: np.ndarray, image: Image) -> np.ndarray:
+    """watershed, dark-cores markers: seeds at the dark cores, cuts along the bright rims.
 
-
-def separate(mask: np.ndarray, calibration: Calibration | None) -> np.ndarray:
-    """watershed: distance-peak markers, then labels typed as the runner stores them."""
-    split = helper("watershed", "split")
+    'auto' core_smooth is 0.1 x the mask's typical radius; depth and distance weight are
+    shares of the smoothed image's contrast inside the mask, as the module computes them.
+    """
+    split, cores = helper("watershed", "split"), helper("watershed", "cores")
+    radius = helper("watershed", "sizes").mask_typical_radius(mask, connectivity=CONNECTIVITY)
+    sigma = round(auto_core_smooth(radius), 2) if radius is not None else 0.0
+    surface = cores.smoothed(image.data, sigma)
+    spread = cores.contrast(surface, mask)
     labels = split.split_particles(
-        mask, markers="distance-peaks",
-        min_distance=max(1, whole(in_pixels(MIN_DISTANCE, calibration, 1))),
-        h=in_pixels(WATERSHED_H, calibration, 1), connectivity=CONNECTIVITY, smooth=0.0)
+        mask, markers="dark-cores", connectivity=CONNECTIVITY, smooth=0.0, surface=surface,
+        core_depth=CORE_DEPTH * spread,
+        distance_weight=DISTANCE_WEIGHT * spread / radius if radius else 0.0)
     return stored_labels(labels)
 
 
@@ -176,8 +173,7 @@ def main(image_path: Path, out: Path) -> None:
     """Run every step of the workflow in order, in memory."""
     out.mkdir(parents=True, exist_ok=True)
     image = load(image_path)
-    mask = segment(smooth(image), image.calibration)
-    labels = drop_border(separate(mask, image.calibration))
+    labels = drop_border(separate(segment(image), image))
     table = measure(labels, image, out)
     histogram(table, out)
     overlay(image, labels, out)
