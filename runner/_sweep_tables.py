@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +131,12 @@ def _sizes(sweep: Sweep, point: SweepPoint, output: str, column: str,
     values = [float(row[where]) for row in rows if where is not None and _is_number(row[where])]
     if not values:
         return PointSizes(point, 0, None, None)
-    return PointSizes(point, len(values), statistics.fmean(values), statistics.median(values))
+    # The summary table's statistics, so the comparison shows the numbers summary.csv holds;
+    # imported here because numpy is not needed until a sweep is compared (CLI start-up).
+    from lamella.core.sdk.stats import distribution
+
+    found = distribution(values)
+    return PointSizes(point, len(values), found["mean"], found["d50"])
 
 
 def _is_number(text: str) -> bool:
