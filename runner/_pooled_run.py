@@ -15,10 +15,10 @@ from pathlib import Path
 from lamella.core.cache_keys import file_digest, node_key
 from lamella.core.catalog import sdk_digest
 from lamella.core.graph import ResolvedNode
-from lamella.core.sdk import LOG_FILE, OUTPUTS_DIR, TaskResources, prepare_task_folder, read_outputs_file
+from lamella.core.sdk import LOG_FILE, TaskResources, prepare_task_folder
 from lamella.runner.backends import LocalBackend, NodeResult, NodeRun
 from lamella.runner.cache import CacheStore
-from lamella.runner.engine import log_tail
+from lamella.runner.engine import log_tail, result_meta
 
 __all__ = ["NodeRerun", "rerun_node"]
 
@@ -55,14 +55,10 @@ def rerun_node(node: ResolvedNode, inputs: dict[str, list[Path]], *, store: Cach
     if not result.ok:
         last = log_tail(task_dir / LOG_FILE, lines=1)
         return NodeRerun(error=result.error + (f" (log: {last[0].strip()})" if last else ""))
-    outputs_dir = task_dir / OUTPUTS_DIR
-    written = read_outputs_file(outputs_dir)
-    output_digests = {port: [result.output_digests.get(f) or file_digest(outputs_dir / f) for f in files]
-                      for port, files in written.items()}
     committed = store.commit(key, task_dir, {
-        "key": key, "components": components, "outputs": written, "output_digests": output_digests,
-        "run_id": run_id, "node": f"{node.id} (pooled)", "workflow": workflow,
-        "created": time.time()}, replace=not use_cache)
+        "key": key, "components": components, **result_meta(task_dir, result), "run_id": run_id,
+        "node": f"{node.id} (pooled)", "workflow": workflow, "created": time.time()},
+        replace=not use_cache)
     return NodeRerun(committed.outputs)
 
 

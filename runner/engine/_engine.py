@@ -23,11 +23,8 @@ from lamella.core.events import EventKind, RunEvent
 from lamella.core.graph import WorkflowGraph
 from lamella.core.sdk import (
     LOG_FILE,
-    OUTPUTS_DIR,
     TaskResources,
     prepare_task_folder,
-    read_module_notes,
-    read_outputs_file,
 )
 from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
 from lamella.runner.cache import CacheEntry, CacheStore
@@ -35,6 +32,7 @@ from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._points import node_for
 from lamella.runner.engine._publish import OutputFolder
+from lamella.runner.engine._results_meta import result_meta
 
 __all__ = ["Engine", "EventSink", "log_tail"]
 
@@ -229,20 +227,14 @@ class Engine:
     def _finish(self, job: Job, result: NodeResult) -> None:
         job.finished = time.time()
         assert job.task_dir is not None
-        outputs_dir = job.task_dir / OUTPUTS_DIR
         try:
-            written = read_outputs_file(outputs_dir)
-            notes = read_module_notes(outputs_dir)
+            meta = result_meta(job.task_dir, result)
         except (OSError, ValueError, KeyError):
             self._fail(job, "module finished without writing outputs/outputs.json", None)
             return
-        digests = {port: [result.output_digests.get(f) or file_digest(outputs_dir / f) for f in files]
-                   for port, files in written.items()}
         entry = self.store.commit(job.key, job.task_dir, {
-            "key": job.key, "components": job.components, "outputs": written,
-            "output_digests": digests, "run_id": self.run_id, "node": job.node.id,
-            "workflow": self.graph.workflow.name, "created": job.finished,
-            "resolved": notes.resolved, "warnings": notes.warnings,
+            "key": job.key, "components": job.components, **meta, "run_id": self.run_id,
+            "node": job.node.id, "workflow": self.graph.workflow.name, "created": job.finished,
         }, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
         job.exit_status = 0
