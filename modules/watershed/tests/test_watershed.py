@@ -232,3 +232,12 @@ def test_auto_min_distance_follows_the_particle_size(tmp_path: Path) -> None:
     result = run_module(MODULE_DIR, tmp_path, inputs=inputs, params={})
     assert int(result.image("labels").data.max()) == 3
     assert result.notes.resolved == {"min_distance": "7 px"}  # 0.6 x 11, rounded
+
+
+def test_dark_cores_refuse_an_image_of_another_size(tmp_path: Path) -> None:
+    inputs = {"mask": save(tmp_path, "mask", disks((40, 40), (20, 20, 10)).astype(np.uint8) * 255),
+              "image": save(tmp_path, "image", se_disks((40, 50), (20, 20, 10)))}
+    with pytest.raises(ModuleError) as info:
+        run_module(MODULE_DIR, tmp_path, inputs=inputs, params={"markers": "dark-cores"})
+    assert str(info.value) == ("input 'image' is 50x40 pixels but 'mask' is 40x40; connect the "
+                               "image the mask was made from")
