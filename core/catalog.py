@@ -24,10 +24,11 @@ from lamella.core.errors import LamellaError, ManifestError, ModuleNotFound
 from lamella.core.manifest import Manifest, load_manifest
 from lamella.core.workflow import ModuleRef, parse_module_ref
 
-__all__ = ["MANIFEST_FILE", "Catalog", "ModuleEntry", "builtin_modules_dir", "entrypoint_problem",
-           "folder_digest", "sdk_digest"]
+__all__ = ["APEER_SPEC_FILE", "MANIFEST_FILE", "Catalog", "ModuleEntry", "apeer_spec_problem",
+           "builtin_modules_dir", "entry_problem", "entrypoint_problem", "folder_digest", "sdk_digest"]
 
 MANIFEST_FILE = "module.json"
+APEER_SPEC_FILE = "module_specification.json"
 _DIGEST_SKIP = {"tests", "__pycache__", ".pytest_cache", ".git"}
 
 
@@ -37,7 +38,11 @@ def builtin_modules_dir() -> Path:
 
 
 def folder_digest(folder: Path) -> str:
-    """SHA-256 over a module folder's files (not its tests), so code edits change cache keys."""
+    """SHA-256 over a module folder's files (not its tests), so code edits change cache keys.
+
+    ``module.json`` is one of the files, so a module's ``kind`` and ``image`` tag are part of
+    the digest; so are a Dockerfile and an APEER ``module_specification.json``.
+    """
     digest = hashlib.sha256()
     for path in sorted(_digest_files(folder)):
         digest.update(path.relative_to(folder).as_posix().encode())
@@ -75,8 +80,38 @@ class ModuleEntry:
 
     @cached_property
     def entrypoint_problem(self) -> str | None:
-        """Why the manifest's ``entrypoint`` cannot be called, found without running the code."""
-        return entrypoint_problem(self.folder, self.manifest.entrypoint)
+        """Why the module's entry cannot be run, found for its ``kind`` without running code."""
+        return entry_problem(self.folder, self.manifest)
+
+
+def entry_problem(folder: Path, manifest: Manifest) -> str | None:
+    """Check what the manifest's ``kind`` needs in the module folder.
+
+    A ``python`` module needs its entrypoint file; an ``apeer`` module its APEER
+    specification. A ``container`` module's entry is its image, which the manifest model
+    already requires, so the folder may hold only ``module.json`` (and a Dockerfile).
+    """
+    if manifest.kind == "python":
+        return entrypoint_problem(folder, manifest.entrypoint)
+    if manifest.kind == "apeer":
+        return apeer_spec_problem(folder)
+    return None
+
+
+def apeer_spec_problem(folder: Path) -> str | None:
+    """Check that an APEER module folder holds a readable ``module_specification.json``."""
+    path = folder / APEER_SPEC_FILE
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return (f"{folder / MANIFEST_FILE}: kind 'apeer' needs {APEER_SPEC_FILE} in the module "
+                "folder; put the APEER module's specification next to module.json")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{path}: not valid JSON ({exc}); export the APEER module specification again"
+    if not isinstance(spec, dict) or not isinstance(spec.get("spec"), dict):
+        return (f"{path}: has no 'spec' mapping; an APEER module specification holds "
+                "\"spec\": {\"inputs\": ..., \"outputs\": ...}")
+    return None
 
 
 def entrypoint_problem(folder: Path, entrypoint: str) -> str | None:
@@ -91,7 +126,8 @@ def entrypoint_problem(folder: Path, entrypoint: str) -> str | None:
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except FileNotFoundError:
-        return f"{where}: {path.name} is not in the module folder"
+        return (f"{where}: {path.name} is not in the module folder; add it or fix 'entrypoint' "
+                "(a module that is only a container image sets \"kind\": \"container\")")
     except (OSError, SyntaxError, ValueError) as exc:
         return f"{where}: {path.name} cannot be read as Python ({exc})"
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
@@ -101,7 +137,8 @@ def entrypoint_problem(folder: Path, entrypoint: str) -> str | None:
                 if isinstance(node, ast.ImportFrom) for alias in node.names}
     if function_name not in defined:
         hint = did_you_mean(function_name, defined)
-        return f"{where}: {path.name} defines no function '{function_name}'{hint}"
+        return (f"{where}: {path.name} defines no function '{function_name}'{hint}; define it "
+                "or fix 'entrypoint'")
     return None
 
 

@@ -85,10 +85,17 @@ class Manifest(BaseModel):
     resources: Resources = Field(
         default_factory=Resources, description="Memory, threads, GPU and network needs."
     )
+    kind: Literal["python", "container", "apeer"] = Field(
+        default="python",
+        description="What the module's entry is. 'python': a folder with the entrypoint file, "
+        "run by every backend. 'container': only a container image ('image' required), run by "
+        "container backends. 'apeer': an APEER module (module_specification.json in the folder "
+        "and 'image' required), run the APEER way by container backends.",
+    )
     image: str | None = Field(
         default=None,
         description="Container image built from the module's Dockerfile, e.g. "
-        "'lamella/threshold:1.2.0'.",
+        "'lamella/threshold:1.2.0'; required for kind 'container' and 'apeer'.",
     )
     entrypoint: Entrypoint = Field(
         default="main:run",
@@ -101,11 +108,17 @@ class Manifest(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _parameters_consistent(self) -> Manifest:
-        problems = self._visible_if_problems()
+    def _cross_field_rules(self) -> Manifest:
+        problems = self._kind_problems() + self._visible_if_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _kind_problems(self) -> list[str]:
+        if self.kind != "python" and not self.image:
+            return [f"image: a module of kind '{self.kind}' runs from a container image; set "
+                    "'image' to its name and tag, e.g. 'lamella/unet-train:1.0.0'"]
+        return []
 
     def _visible_if_problems(self) -> list[str]:
         problems = []

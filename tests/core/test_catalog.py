@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from lamella.core.catalog import Catalog, builtin_modules_dir, folder_digest
-from lamella.core.errors import LamellaError, ModuleNotFound
+from lamella.core.errors import LamellaError, ModuleNotFound, WorkflowValidationError
+from lamella.core.graph import build_graph
+from lamella.core.workflow import parse_workflow
 
 
 def make_module(folder: Path, version: str = "1.0.0", module_id: str = "me/tool") -> Path:
@@ -101,9 +103,11 @@ def test_modules_folder_without_modules_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("code", "problem"), [
     ("def run(task):\n    pass\n", None),
     ("from .helpers import run\n", None),
-    ("def runn(task):\n    pass\n", "main.py defines no function 'run' (did you mean 'runn'?)"),
+    ("def runn(task):\n    pass\n",
+     "main.py defines no function 'run' (did you mean 'runn'?); define it or fix 'entrypoint'"),
     ("def run(task:\n", "main.py cannot be read as Python ("),
-    (None, "main.py is not in the module folder"),
+    (None, "main.py is not in the module folder; add it or fix 'entrypoint' (a module that is "
+           "only a container image sets \"kind\": \"container\")"),
 ])
 def test_entrypoint_is_checked_without_running_the_code(tmp_path: Path, code: str | None,
                                                         problem: str | None) -> None:
@@ -117,6 +121,57 @@ def test_entrypoint_is_checked_without_running_the_code(tmp_path: Path, code: st
     else:
         assert str(entry.entrypoint_problem).startswith(
             f"entrypoint 'main:run' in {folder.resolve()}/module.json: {problem}")
+
+
+def make_image_module(folder: Path, kind: str) -> Path:
+    """A module folder without Python code: module.json and a Dockerfile."""
+    make_module(folder)
+    (folder / "main.py").unlink()
+    data = json.loads((folder / "module.json").read_text())
+    (folder / "module.json").write_text(json.dumps({**data, "kind": kind, "image": "me/tool:1.0.0"}))
+    (folder / "Dockerfile").write_text("FROM me/tool-base:1\n")
+    return folder
+
+
+WORKFLOW = "lamella: 1\nname: t\nnodes:\n  tool: {module: me/tool@1}\n"
+
+
+def test_container_module_without_python_is_found_and_validates(tmp_path: Path) -> None:
+    folder = make_image_module(tmp_path / "tool", "container")
+    catalog = Catalog.discover([tmp_path], builtin=False)
+    entry = catalog.resolve("me/tool@1")
+    assert (entry.manifest.kind, entry.entrypoint_problem, catalog.broken) == ("container", None, {})
+    graph = build_graph(parse_workflow(WORKFLOW), catalog)
+    assert [node.entry.folder for node in graph.nodes.values()] == [folder.resolve()]
+
+
+APEER_SPEC = {"spec": {"inputs": {"input_image": {"type:file": {}}},
+                       "outputs": {"output_image": {"type:file": {}}}},
+              "ui": []}
+
+
+@pytest.mark.parametrize(("spec", "problem"), [
+    (APEER_SPEC, None),
+    (None, "{folder}/module.json: kind 'apeer' needs module_specification.json in the module "
+           "folder; put the APEER module's specification next to module.json"),
+    ("{", "{folder}/module_specification.json: not valid JSON (Expecting property name enclosed "
+          "in double quotes: line 1 column 2 (char 1)); export the APEER module specification again"),
+    ({"ui": []}, "{folder}/module_specification.json: has no 'spec' mapping; an APEER module "
+                 "specification holds \"spec\": {\"inputs\": ..., \"outputs\": ...}"),
+])
+def test_apeer_module_needs_its_specification(tmp_path: Path, spec: object, problem: str | None) -> None:
+    folder = make_image_module(tmp_path / "tool", "apeer")
+    if spec is not None:
+        text = spec if isinstance(spec, str) else json.dumps(spec)
+        (folder / "module_specification.json").write_text(text)
+    catalog = Catalog.discover([tmp_path], builtin=False)
+    entry = catalog.resolve("me/tool@1")
+    expected = None if problem is None else problem.replace("{folder}", str(folder.resolve()))
+    assert entry.entrypoint_problem == expected
+    if expected is not None:
+        with pytest.raises(WorkflowValidationError) as info:
+            build_graph(parse_workflow(WORKFLOW), catalog)
+        assert [str(p) for p in info.value.problems] == [f"node 'tool': {expected}"]
 
 
 def test_builtin_entrypoints_are_sound() -> None:
@@ -134,6 +189,16 @@ def test_digest_changes_with_code_not_tests(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     assert folder_digest(copy) == folder_digest(folder)
+
+
+def test_digest_of_an_image_module_follows_its_kind_and_image(tmp_path: Path) -> None:
+    folder = make_image_module(tmp_path / "tool", "container")
+    before = folder_digest(folder)
+    data = json.loads((folder / "module.json").read_text())
+    (folder / "module.json").write_text(json.dumps({**data, "image": "me/tool:1.0.1"}))
+    retagged = folder_digest(folder)
+    (folder / "module.json").write_text(json.dumps({**data, "kind": "apeer"}))
+    assert len({before, retagged, folder_digest(folder)}) == 3
 
 
 def test_missing_modules_folder_is_an_error(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ CASES = [
     ("name", None, "name: required field is missing"),
     ("colour", "blue", "colour: unknown field (remove it, or check its spelling against the "
      "module schema, core/schema/module.schema.json); accepted here: id, version, name, category, "
-     "description, inputs, outputs, parameters, resources, image, entrypoint, authors, license, "
+     "description, inputs, outputs, parameters, resources, kind, image, entrypoint, authors, license, "
      "citation"),
     ("parameters.level.mn", 1, "parameters.level.mn: unknown field (did you mean 'min'?)"),
     ("inputs.image.typ", "image", "inputs.image.typ: unknown field (did you mean 'type'?)"),
@@ -83,6 +83,13 @@ CASES = [
     ("entrypoint", "main.run",
      "entrypoint: 'main.run' is not a valid entrypoint. An entrypoint is 'file:function', "
      "e.g. 'main:run'."),
+    ("kind", "docker", "kind: 'docker' is not allowed; use 'python', 'container' or 'apeer'"),
+    ("kind", "container",
+     "image: a module of kind 'container' runs from a container image; set 'image' to its name "
+     "and tag, e.g. 'lamella/unet-train:1.0.0'"),
+    ("kind", "apeer",
+     "image: a module of kind 'apeer' runs from a container image; set 'image' to its name "
+     "and tag, e.g. 'lamella/unet-train:1.0.0'"),
 ]
 
 
@@ -109,6 +116,13 @@ def test_valid_manifest_defaults() -> None:
     assert manifest.ref == "lamella/threshold@1.2.0"
     assert manifest.default_params() == {"method": "otsu", "level": 0.5, "min_area": "0 px^2"}
     assert manifest.resources.memory_gb == 2.0 and manifest.entrypoint == "main:run"
+
+
+@pytest.mark.parametrize("kind", ["container", "apeer"])
+def test_container_kinds_with_an_image_are_valid(kind: str) -> None:
+    manifest = manifest_from_dict({**VALID, "kind": kind, "image": "me/tool:1.2.0"})
+    assert (manifest.kind, manifest.image) == (kind, "me/tool:1.2.0")
+    assert manifest_from_dict(VALID).kind == "python"
 
 
 def test_parameter_without_default_is_required() -> None:
