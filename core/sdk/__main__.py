@@ -1,5 +1,6 @@
 """Container entry: ``python -m lamella.core.sdk MODULE_DIR TASK_FOLDER [ENTRYPOINT]``.
 
+Without ENTRYPOINT the function named by ``entrypoint`` in ``MODULE_DIR/module.json`` runs.
 Progress is written to stdout as lines ``LAMELLA_PROGRESS <fraction> <message>`` so a runner
 reading the container's log can turn them into events. The exit status is 0 on success,
 2 for a clear module error (message on the last stderr line) and 1 for a crash.
@@ -11,7 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from lamella.core.errors import LamellaError
+from lamella.core.errors import LamellaError, ManifestError
+from lamella.core.manifest import load_manifest
 from lamella.core.sdk._entry import run_task_folder
 
 
@@ -24,16 +26,24 @@ def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3):
         print("usage: python -m lamella.core.sdk MODULE_DIR TASK_FOLDER [ENTRYPOINT]", file=sys.stderr)
         return 2
-    entrypoint = argv[2] if len(argv) == 3 else "main:run"
+    module_dir = Path(argv[0])
     try:
-        run_task_folder(Path(argv[0]), entrypoint, Path(argv[1]), _print_progress)
+        entrypoint = argv[2] if len(argv) == 3 else load_manifest(module_dir / "module.json").entrypoint
+        run_task_folder(module_dir, entrypoint, Path(argv[1]), _print_progress)
     except LamellaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception:
         traceback.print_exc()
         return 1
     return 0
+
+
+def _one_line(exc: LamellaError) -> str:
+    # A runner reads only the last stderr line; a manifest's list of problems must fit on it.
+    if isinstance(exc, ManifestError):
+        return f"{exc.source}: " + "; ".join(str(p) for p in exc.problems)
+    return str(exc)
 
 
 if __name__ == "__main__":
