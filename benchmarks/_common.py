@@ -59,6 +59,7 @@ class Section:
     commands: list[str]
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # Markdown lines after the figures
 
 
 # ----- commands ---------------------------------------------------------------------------

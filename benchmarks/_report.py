@@ -45,6 +45,8 @@ def section_lines(section: Section) -> list[str]:
     lines = [f"## {section.title}", "", section.method, "",
              "| figure | measured | target | result |", "|---|---|---|---|"]
     lines += [f"| {r.figure} | {r.measured} | {r.target} | {verdict(r)} |" for r in section.rows]
+    if section.details:
+        lines += ["", *section.details]
     lines += ["", "Reproduce:", "", "```",
               f".venv/bin/python benchmarks/run_all.py --only {section.key}",
               *(f"# {c}" for c in section.commands), "```"]

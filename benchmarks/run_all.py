@@ -10,19 +10,22 @@ Generated images, outputs and the benchmarks' private cache go to benchmarks/_wo
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
 
+import bench_backends
 import bench_batch
 import bench_memory
 import bench_overhead
+import bench_session
 import bench_warm
 from _common import BENCH_DIR, CACHES, Config, compile_bytecode, git_commit, machine
 from _report import write_report
 
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
-              "memory": bench_memory}
+              "memory": bench_memory, "session": bench_session, "backends": bench_backends}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -54,6 +57,7 @@ def main(argv: list[str]) -> int:
         for row in sections[-1].rows:
             print(f"  {row.figure}: {row.measured}", flush=True)
     shutil.rmtree(config.work / CACHES, ignore_errors=True)  # gigabytes of node results
+    about["load"] += ", {:.2f} {:.2f} {:.2f} at the end".format(*os.getloadavg())
     if git_commit() != about["commit"]:  # the repository is shared; say if it moved
         about["commit"] += f" at start, {git_commit()} at the end"
     path = write_report(args.results, sections, about, quick=args.quick)

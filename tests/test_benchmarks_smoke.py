@@ -20,6 +20,8 @@ TARGETS = {  # benchmark -> figures with a target, as they appear in the summary
     "batch": ["speed-up, jobs 2 vs jobs 1"],
     "memory": ["peak RSS sum over process tree, --jobs 1",
                "peak RSS sum over process tree, --jobs 2"],
+    "session": ["re-run overhead in a warm session (wall − node compute)"],
+    "backends": [],  # context figures only: isolated versus local has no target
 }
 NUMBER = re.compile(r"^\d+(\.\d+)?( ?(%|x|s|GB))?( \(.*\))?$")
 
@@ -55,4 +57,7 @@ def test_quick_run_reports_every_benchmark(tmp_path: Path) -> None:
             assert result in ("pass", "FAIL")
     assert "| images in combined sizes.csv (jobs 1 / jobs 2) | 4 / 4 |" in report
     assert "| sizes.csv and summary.csv identical | yes |" in report
+    assert "| threshold files identical to the plain script's | yes |" in report
+    assert "| node | local (s) | isolated (s) | isolated − local (s) |" in report
+    assert report.count("| sizes.csv and summary.csv identical | yes |") == 2  # both backends too
     assert (committed.read_bytes() if committed.exists() else None) == before  # left alone
