@@ -18,6 +18,7 @@ EventKind = Literal[
     "node_finished",
     "node_failed",
     "node_skipped",
+    "node_cancelled",  # the run was cancelled while the node ran (Session handles)
     "batch_progress",  # a batch: images done of total, failed, seconds left (eta_s)
     "run_finished",
     "error",  # the command stopped outside a node: bad input, internal error, interruption

@@ -8,11 +8,13 @@ command line as its option (``--input image``, ``--out x``), from the same error
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from lamella.core._suggest import did_you_mean
 from lamella.core.errors import LamellaError
+from lamella.runner.backends import backend_names
 
 __all__ = [
     "ArgumentError",
@@ -142,3 +144,39 @@ def check_modules(modules: object) -> list[Path]:
                                 "in the list")
         folders.append(Path(folder))
     return folders
+
+
+def check_backend(name: object) -> str:
+    """A backend name the registry knows."""
+    known = backend_names()
+    if not isinstance(name, str) or name not in known:
+        hint = did_you_mean(name, known) if isinstance(name, str) else ""
+        raise ArgumentError("backend", f"no such backend{hint} (backends: {', '.join(known)})",
+                            value=str(name))
+    return name
+
+
+def check_gpus(gpus: object) -> tuple[str, ...] | None:
+    """GPU device ids as strings ('0', '1'), or None for the backend's default."""
+    if gpus is None:
+        return None
+    if isinstance(gpus, str):
+        gpus = [g for g in gpus.split(",") if g.strip()]
+    if not isinstance(gpus, Sequence) or not all(isinstance(g, str | int) for g in gpus):
+        raise ArgumentError("gpus", f"expected GPU ids such as ['0', '1'], got {shown(gpus)}")
+    return tuple(str(g).strip() for g in gpus)
+
+
+def check_targets(targets: object, nodes: Sequence[str]) -> list[str]:
+    """Node ids the run stops at (empty: the whole workflow)."""
+    if targets is None:
+        return []
+    if isinstance(targets, str):
+        targets = [targets]
+    if not isinstance(targets, Sequence) or not all(isinstance(t, str) for t in targets):
+        raise ArgumentError("targets", f"expected node ids, got {shown(targets)}")
+    for target in targets:
+        if target not in nodes:
+            raise ArgumentError("targets", f"the workflow has no node '{target}'"
+                                f"{did_you_mean(target, nodes)} (nodes: {', '.join(nodes)})")
+    return list(targets)

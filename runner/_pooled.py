@@ -32,6 +32,7 @@ from lamella.runner._combine import image_label, read_tables, to_csv
 from lamella.runner._files import path_within
 from lamella.runner._outcome import item_failures
 from lamella.runner._pooled_run import rerun_node
+from lamella.runner.backends import Backend
 from lamella.runner.cache import CacheStore
 from lamella.runner.engine import Job, OutputFolder, RunItem
 from lamella.runner.engine._publish import file_suffix
@@ -79,20 +80,21 @@ def pool_targets(graph: WorkflowGraph) -> list[_Target]:
     return targets
 
 
-def pool_batch(graph: WorkflowGraph, jobs: list[Job], out: OutputFolder, *, store: CacheStore,
-               run_id: str, use_cache: bool) -> tuple[Pooled | None, bool]:
+def pool_batch(graph: WorkflowGraph, jobs: list[Job], out: OutputFolder, *, backend: Backend,
+               store: CacheStore, run_id: str, use_cache: bool) -> tuple[Pooled | None, bool]:
     """:func:`pool_results`, and whether Ctrl-C (or SIGTERM) cut it short.
 
     Cut short, nothing is pooled and the caller still commits the run's other results.
     """
     try:
-        return pool_results(graph, jobs, out, store=store, run_id=run_id, use_cache=use_cache), False
+        return pool_results(graph, jobs, out, backend=backend, store=store, run_id=run_id,
+                            use_cache=use_cache), False
     except KeyboardInterrupt:
         return None, True
 
 
-def pool_results(graph: WorkflowGraph, jobs: list[Job], out: OutputFolder, *, store: CacheStore,
-                 run_id: str, use_cache: bool) -> Pooled | None:
+def pool_results(graph: WorkflowGraph, jobs: list[Job], out: OutputFolder, *, backend: Backend,
+                 store: CacheStore, run_id: str, use_cache: bool) -> Pooled | None:
     """Write the pooled results of a finished batch into ``out``; None if it has none to make."""
     targets = pool_targets(graph)
     if not targets:
@@ -110,7 +112,7 @@ def pool_results(graph: WorkflowGraph, jobs: list[Job], out: OutputFolder, *, st
             _pool_summary(as_run, _own_tables(as_run.node, "table", items, by_id), out, pooled)
         else:
             _pool_histogram(as_run, _fed_tables(as_run.node, "table", items, by_id), out, pooled,
-                            store=store, run_id=run_id, use_cache=use_cache,
+                            backend=backend, store=store, run_id=run_id, use_cache=use_cache,
                             workflow=graph.workflow.name)
     return pooled
 
@@ -193,8 +195,8 @@ def _cell(value: object) -> str:
 
 # ----- histograms ------------------------------------------------------------------------
 def _pool_histogram(target: _Target, tables: list[tuple[str, Path]], out: OutputFolder,
-                    pooled: Pooled, *, store: CacheStore, run_id: str, use_cache: bool,
-                    workflow: str) -> None:
+                    pooled: Pooled, *, backend: Backend, store: CacheStore, run_id: str,
+                    use_cache: bool, workflow: str) -> None:
     header, rows = read_tables(tables)
     if not header:
         pooled.notes[target.output] = "the images' tables are empty"
@@ -203,7 +205,7 @@ def _pool_histogram(target: _Target, tables: list[tuple[str, Path]], out: Output
     try:
         table = scratch / f"{target.output}-pooled-table.csv"
         table.write_text(to_csv(header, rows), encoding="utf-8")
-        done = rerun_node(target.node, {"table": [table]}, store=store, scratch=scratch,
+        done = rerun_node(target.node, {"table": [table]}, backend=backend, store=store,
                           run_id=run_id, workflow=workflow, use_cache=use_cache)
     finally:
         store.release_run_dir(f"{run_id}-pooled-{target.output}")

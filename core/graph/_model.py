@@ -41,6 +41,17 @@ class WorkflowGraph:
         """Nodes whose outputs ``node_id`` reads directly."""
         return sorted(self.graph.predecessors(node_id))
 
+    def needed_for(self, targets: list[str]) -> set[str]:
+        """``targets`` and every node they read from, directly or not."""
+        needed: set[str] = set()
+        stack = list(targets)
+        while stack:
+            current = stack.pop()
+            if current not in needed:
+                needed.add(current)
+                stack.extend(self.graph.predecessors(current))
+        return needed
+
     def downstream(self, node_id: str) -> set[str]:
         """Every node that depends on ``node_id``, directly or not."""
         return self.graph.descendants(node_id)

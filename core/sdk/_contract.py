@@ -11,7 +11,7 @@ A node run gets a fresh folder::
 ``outputs.json`` maps each output port to the files written for it, relative to ``outputs/``,
 and may add the values the module chose for automatic parameters and its warnings for the user:
 ``{"outputs": {"mask": ["mask.ome.tif"]}, "resolved": {"min_area": "31 px^2"},
-"warnings": ["..."]}``.
+"warnings": ["..."], "metrics": {"objects": 412}}``.
 """
 
 from __future__ import annotations
@@ -142,6 +142,10 @@ class ModuleNotes(BaseModel):
     warnings: list[str] = Field(
         default_factory=list,
         description="One-line warnings for the user (shown in the run summary and the record).")
+    metrics: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Numbers the module measured about its own run, e.g. {\"objects\": 412} "
+        "(in the run record and the node's events).")
 
 
 def read_module_notes(outputs_dir: Path) -> ModuleNotes:

@@ -17,7 +17,7 @@ from typing import Any
 from lamella.core.errors import ModuleError
 from lamella.core.sdk._task import ProgressCallback, Task
 
-__all__ = ["import_module_file", "load_entrypoint", "run_task_folder"]
+__all__ = ["import_module_file", "load_entrypoint", "module_package", "run_task_folder"]
 
 
 def import_module_file(module_dir: Path, file_stem: str) -> types.ModuleType:
@@ -28,13 +28,18 @@ def import_module_file(module_dir: Path, file_stem: str) -> types.ModuleType:
     name never collide in one worker process.
     """
     module_dir = Path(module_dir).resolve()
-    package = "lamella_module_" + hashlib.sha1(str(module_dir).encode()).hexdigest()[:12]
+    package = module_package(module_dir)
     if package not in sys.modules:
         holder = types.ModuleType(package)
         holder.__path__ = [str(module_dir)]
         holder.__file__ = str(module_dir / "__init__.py")
         sys.modules[package] = holder
     return importlib.import_module(f"{package}.{file_stem}")
+
+
+def module_package(module_dir: Path) -> str:
+    """The private package name a module folder's files are imported under."""
+    return "lamella_module_" + hashlib.sha1(str(Path(module_dir).resolve()).encode()).hexdigest()[:12]
 
 
 def load_entrypoint(module_dir: Path, entrypoint: str) -> Callable[[Task], Any]:

@@ -53,6 +53,7 @@ class Task:
         self._written: dict[str, list[str]] = {}
         self._resolved: dict[str, Any] = {}
         self._warnings: list[str] = []
+        self._metrics: dict[str, Any] = {}
 
     # ----- parameters -------------------------------------------------------------------
     @property
@@ -236,6 +237,10 @@ class Task:
         print(f"{name}: auto -> {value} ({why})")
         self._resolved[name] = value
 
+    def metric(self, name: str, value: float | int | str) -> None:
+        """Report a number about this run (e.g. objects found); it goes to the run record."""
+        self._metrics[str(name)] = value
+
     def fail(self, message: str) -> NoReturn:
         """Stop the run with a one-line message for the user (no traceback is shown)."""
         raise ModuleError(message)
@@ -247,7 +252,8 @@ class Task:
             names = ", ".join(f"'{n}'" for n in missing)
             raise ModuleError(f"module finished without writing output {names}")
         outputs_file = self.output_dir / OUTPUTS_FILE
-        notes = {"outputs": self._written, "resolved": self._resolved, "warnings": self._warnings}
+        notes = {"outputs": self._written, "resolved": self._resolved, "warnings": self._warnings,
+                 "metrics": self._metrics}
         notes = {key: value for key, value in notes.items() if value or key == "outputs"}
         outputs_file.write_text(json.dumps(notes, indent=2, default=_json_default), encoding="utf-8")
         return self._written

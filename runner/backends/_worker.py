@@ -1,6 +1,7 @@
 """The worker process of the local backend: runs module tasks sent over a pipe.
 
-A worker imports module code once and keeps it, so a chain of nodes pays each import once.
+A worker imports module code once and keeps it, so a chain of nodes pays each import once;
+when a module's files change (its digest differs) the worker imports them afresh.
 Module output (Python and C level) goes to the node's log file; a crash of the module
 (``os._exit``, a segfault) ends only this process, and the backend reports the exit status.
 A worker never outlives the runner that started it.
@@ -24,6 +25,7 @@ from typing import Any
 from lamella.core.cache_keys import file_digest
 from lamella.core.errors import LamellaError
 from lamella.core.sdk import OUTPUTS_DIR, run_task_folder
+from lamella.core.sdk._entry import module_package
 
 __all__ = ["EXIT_CRASHED", "EXIT_MODULE_ERROR", "worker_main"]
 
@@ -70,6 +72,8 @@ def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
     """Run one task; return ``{"job_id", "ok", "error", "exit_status", "digests"}``."""
     job_id, task_dir = message["job_id"], Path(message["task_dir"])
     reporter = _ProgressReporter(conn, job_id)
+    _forget_if_changed(Path(message["module_dir"]), message.get("module_digest", ""))
+    _grant_gpus(message.get("gpu_ids") or [])
     with _output_to(Path(message["log_path"])):
         try:
             written = run_task_folder(Path(message["module_dir"]), message["entrypoint"],
@@ -82,6 +86,25 @@ def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
             _print_module_traceback(exc, Path(message["module_dir"]))
             return _failure(job_id, _one_line(exc), EXIT_CRASHED)
     return {"job_id": job_id, "ok": True, "digests": digests}
+
+
+_loaded_digests: dict[Path, str] = {}
+
+
+def _forget_if_changed(module_dir: Path, digest: str) -> None:
+    """Drop a module's imported code when its files changed since it was imported."""
+    known = _loaded_digests.get(module_dir)
+    _loaded_digests[module_dir] = digest
+    if known is None or known == digest:
+        return
+    package = module_package(module_dir)
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+
+
+def _grant_gpus(gpu_ids: list[str]) -> None:
+    """Show the task only its own GPUs, none if it got none (CUDA reads this at first use)."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpu_ids)
 
 
 def _failure(job_id: str, error: str, exit_status: int) -> dict[str, Any]:

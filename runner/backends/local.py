@@ -1,8 +1,14 @@
-"""The local backend: module runs in a pool of worker processes on this machine.
+"""The local backend: module runs in a pool of warm worker processes on this machine.
 
 Workers are separate processes, so a module that raises, exits or crashes fails only its
 node. A dead worker is replaced for the next task. Each worker limits numerical libraries
-to its share of the CPU cores so ``--jobs`` workers do not oversubscribe the machine.
+to its share of the CPU cores so ``--jobs`` workers do not oversubscribe the machine, and
+keeps imported module code until the module's files change, so a session that keeps the
+backend re-runs a node without starting or importing anything.
+
+Task folders live in ``scratch`` (on the cache's filesystem: stored results are linked in,
+outputs are linked into the store); inputs are symlinks to stored, read-only results and
+copies of the user's own files, and a module that writes to an input fails its node.
 """
 
 from __future__ import annotations
@@ -10,59 +16,91 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 
+from lamella.runner.backends._requirements import unmet_requirement
+from lamella.runner.backends._resources import ResourcePool
+from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
     Backend,
     BackendCapabilities,
+    HostCapacity,
     NodeProgress,
     NodeResult,
-    NodeRun,
+    Placement,
+    RunRequest,
 )
 
-__all__ = ["LocalBackend", "describe_exit"]
+__all__ = ["LocalBackend", "describe_exit", "kind_refusal", "machine_memory_gb"]
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_CLOSE_WAIT_S = 2.0
 
 
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
-    job: NodeRun | None = None
+    job: RunRequest | None = None
+    started: float = 0.0
 
 
 class LocalBackend(Backend):
-    """Run module tasks in up to ``jobs`` worker processes."""
+    """Run module tasks in up to ``jobs`` worker processes, task folders under ``scratch``.
 
-    def __init__(self, jobs: int) -> None:
+    ``gpu_ids`` are the GPUs tasks may be given (each running task gets its own, through
+    ``CUDA_VISIBLE_DEVICES`` and ``task.json``); by default those ``CUDA_VISIBLE_DEVICES``
+    lists for this process, if any.
+    """
+
+    def __init__(self, jobs: int, *, scratch: Path, gpu_ids: tuple[str, ...] | None = None) -> None:
         self.jobs = max(1, jobs)
         self.threads = max(1, (os.cpu_count() or 1) // self.jobs)
-        self.capabilities = BackendCapabilities(name="local", slots=self.jobs,
-                                                threads_per_slot=self.threads)
+        self.scratch = Path(scratch)
+        gpus = gpu_ids if gpu_ids is not None else _visible_gpus()
+        host = HostCapacity(socket.gethostname(), self.jobs, machine_memory_gb(), tuple(gpus), self.threads)
+        self.capabilities = BackendCapabilities("local", (host,), shared_filesystem=True)
+        self._pool = ResourcePool(self.capabilities.hosts)
         self._workers: list[_Worker] = []
+        self._folders: dict[str, TaskFolder] = {}
+        self._count = 0
 
-    @property
-    def free_slots(self) -> int:
-        """Workers not running a task, counting those not started yet."""
-        busy = sum(1 for w in self._workers if w.job is not None)
-        return self.jobs - busy
+    # ----- starting ---------------------------------------------------------------------
+    def refusal(self, run: RunRequest) -> str | None:
+        """Why ``run`` cannot run here (module kind, a missing package, resources), or None."""
+        return (kind_refusal(run, self.capabilities) or unmet_requirement(run.module.folder, run.manifest)
+                or self._pool.refusal(run.resources, "local"))
 
-    def submit(self, run: NodeRun) -> None:
-        """Send the task to an idle worker, starting one if needed."""
+    def can_start(self, run: RunRequest) -> bool:
+        """True if a worker slot, the memory and any GPU the run needs are free."""
+        return self._pool.can_place(run.resources)
+
+    def submit(self, run: RunRequest) -> Placement:
+        """Lay out the task folder and send it to an idle worker, starting one if needed."""
+        placement = self._pool.place(run.job_id, run.resources)
+        self._count += 1
+        folder = lay_out(self.scratch / f"{self._count:06d}-{run.node}", run, placement,
+                         sources={p: [f.locator for f in files] for p, files in run.inputs.items()},
+                         link=True)
+        self._folders[run.job_id] = folder
+        placement = folder.placement
         worker = self._idle_worker()
-        worker.job = run
+        worker.job, worker.started = run, time.monotonic()
         worker.conn.send({
-            "job_id": run.job_id,
-            "module_dir": str(run.module_dir),
-            "entrypoint": run.manifest.entrypoint,
-            "task_dir": str(run.task_dir),
-            "log_path": str(run.log_path),
+            "job_id": run.job_id, "module_dir": str(run.module.folder),
+            "module_digest": run.module.digest, "entrypoint": run.manifest.entrypoint,
+            "task_dir": str(folder.root), "log_path": str(folder.log),
+            "gpu_ids": list(placement.gpu_ids),
         })
+        return placement
 
     def _idle_worker(self) -> _Worker:
         # The first idle worker gets the task: a chain of nodes stays on one warm process.
@@ -92,25 +130,36 @@ class LocalBackend(Backend):
         child.close()
         return _Worker(process, parent)
 
+    # ----- following --------------------------------------------------------------------
     def poll(self, timeout: float) -> list[NodeProgress | NodeResult]:
-        """Collect progress and results; a dead worker becomes a failed result."""
+        """Collect progress and results; a dead or timed-out worker becomes a failed result."""
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
             return []
         # A worker's death closes its end of the pipe, so its connection turns readable too.
-        ready = set(wait([w.conn for w in busy], timeout))
+        ready = set(wait([w.conn for w in busy], self._wait_s(busy, timeout)))
         updates: list[NodeProgress | NodeResult] = []
         for worker in busy:
             if worker.conn in ready:
                 updates += self._read_messages(worker)
+            elif self._overdue(worker):
+                updates.append(self._time_out(worker))
         return updates
+
+    def _wait_s(self, busy: list[_Worker], timeout: float) -> float:
+        deadlines = [w.started + t - time.monotonic() for w in busy
+                     if w.job is not None and (t := w.job.resources.timeout_s) is not None]
+        return max(0.0, min([timeout, *deadlines]))
+
+    def _overdue(self, worker: _Worker) -> bool:
+        limit = worker.job.resources.timeout_s if worker.job is not None else None
+        return limit is not None and time.monotonic() - worker.started >= limit
 
     def _read_messages(self, worker: _Worker) -> list[NodeProgress | NodeResult]:
         updates: list[NodeProgress | NodeResult] = []
         try:
             while worker.job is not None and worker.conn.poll():
-                message = worker.conn.recv()
-                updates.append(self._to_update(worker, message))
+                updates.append(self._to_update(worker, worker.conn.recv()))
         except (EOFError, OSError):
             updates.append(self._worker_died(worker))
         return updates
@@ -119,35 +168,103 @@ class LocalBackend(Backend):
         if "progress" in message:
             return NodeProgress(message["job_id"], message["progress"], message["message"])
         worker.job = None
-        return NodeResult(message["job_id"], message["ok"], error=message.get("error", ""),
-                          exit_status=message.get("exit_status"),
-                          output_digests=message.get("digests", {}))
+        return self._result(message["job_id"], ok=message["ok"], error=message.get("error", ""),
+                            exit_status=message.get("exit_status"), digests=message.get("digests"))
+
+    def _result(self, job_id: str, *, ok: bool, error: str = "", exit_status: int | None = None,
+                digests: dict[str, str] | None = None) -> NodeResult:
+        self._pool.free(job_id)
+        return read_result(self._folders[job_id], job_id, ok=ok, error=error,
+                           exit_status=exit_status, digests=digests)
 
     def _worker_died(self, worker: _Worker) -> NodeResult:
         assert worker.job is not None
         job_id = worker.job.job_id
-        try:
-            status: int | None = worker.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            status = worker.process.wait()
-        worker.conn.close()
+        status = _reap(worker)
         self._workers.remove(worker)
-        return NodeResult(job_id, False, error=describe_exit(status), exit_status=status)
+        return self._result(job_id, ok=False, error=describe_exit(status), exit_status=status)
+
+    def _time_out(self, worker: _Worker) -> NodeResult:
+        assert worker.job is not None
+        job_id, limit = worker.job.job_id, worker.job.resources.timeout_s
+        self._stop(worker)
+        return self._result(job_id, ok=False, error=f"timed out after {limit:g} s and was stopped "
+                            "(give the node more time with resources.timeout_s, or a smaller image)")
+
+    # ----- stopping ---------------------------------------------------------------------
+    def cancel(self, job_id: str) -> None:
+        """Kill the worker running ``job_id`` (its task folder stays until :meth:`release`)."""
+        for worker in list(self._workers):
+            if worker.job is not None and worker.job.job_id == job_id:
+                self._stop(worker)
+        self._pool.free(job_id)
+
+    def _stop(self, worker: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker.process.pid, signal.SIGKILL)  # the module's own children too
+        _reap(worker)
+        self._workers.remove(worker)
+
+    def release(self, job_id: str) -> None:
+        """Delete the task folder of a run the engine is done with."""
+        folder = self._folders.pop(job_id, None)
+        if folder is not None:
+            shutil.rmtree(folder.root, ignore_errors=True)
 
     def close(self) -> None:
         """Ask idle workers to stop; kill busy ones (their tasks are abandoned)."""
         for worker in self._workers:
             with contextlib.suppress(OSError, BrokenPipeError):
                 worker.conn.send(None)
+        deadline = time.monotonic() + _CLOSE_WAIT_S
         for worker in self._workers:
             try:
-                worker.process.wait(timeout=2 if worker.job is None else 0.01)
+                worker.process.wait(timeout=max(0.01, deadline - time.monotonic())
+                                    if worker.job is None else 0.01)
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
             worker.conn.close()
         self._workers.clear()
+        for job_id in list(self._folders):
+            self.release(job_id)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (a warm session keeps the same ones)."""
+        return [w.process.pid for w in self._workers if w.process.poll() is None]
+
+
+def _reap(worker: _Worker) -> int | None:
+    try:
+        status: int | None = worker.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        status = worker.process.wait()
+    worker.conn.close()
+    return status
+
+
+def kind_refusal(run: RunRequest, capabilities: BackendCapabilities) -> str | None:
+    """Why a backend cannot run the kind of module ``run`` has (see the manifest's ``kind``)."""
+    kind = run.manifest.kind
+    if kind in capabilities.kinds:
+        return None
+    return (f"module {run.manifest.ref} is a {kind} module and backend '{capabilities.name}' "
+            "runs only Python module folders; run it on a container backend (--backend docker)")
+
+
+def _visible_gpus() -> tuple[str, ...]:
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    return tuple(g.strip() for g in listed.split(",") if g.strip() and g.strip() != "-1")
+
+
+def machine_memory_gb() -> float:
+    """Physical memory of this machine in GiB (what the local backend shares among runs)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return 16.0
 
 
 def describe_exit(status: int | None) -> str:

@@ -2,14 +2,17 @@
 
 Layout under the cache folder::
 
-    store/<k[:2]>/<key>/     one finished node run: entry.json, outputs/, log.txt, task.json,
-                             and ``used``, touched each time the entry is reused
-    tmp/<run id>/            node runs in progress (moved into store/ only on success)
+    store/<k[:2]>/<key>/     one finished node run: entry.json, outputs/, log.txt, and
+                             ``used``, touched each time the entry is reused
+    digests/<d[:2]>/<d>      a symlink to a stored file with content digest d
+    tmp/<run id>/            scratch of runs in progress (task folders of the local backend)
+    tmp/put-*/               an entry being assembled (renamed into store/ once whole)
     history/<id>.json        the key components of each node's latest run (for --explain)
     lock                     shared by running runs, taken alone by ``clear``
 
-A node's folder is renamed into ``store/`` in one step once the node has succeeded, so a
-killed run never leaves a half-written entry. Stored output files are made read-only and
+An entry is assembled from a succeeded run's artifacts (hard links where they share the
+cache's filesystem, checked copies otherwise) and renamed into ``store/`` in one step, so
+a killed run never leaves a half-written entry. Stored output files are made read-only and
 their size and modification time are kept in ``entry.json``: an entry whose files no longer
 match (truncated, overwritten, missing) is damaged, discarded, and made again by the next
 run that needs it. Checking costs one ``stat`` per file, so a cache hit stays cheap.
@@ -34,16 +37,23 @@ import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from lamella.core.cache_keys import file_digest
 from lamella.core.errors import LamellaError
-from lamella.core.sdk import INPUTS_DIR, OUTPUTS_DIR
+from lamella.core.sdk import OUTPUTS_DIR
 from lamella.runner._files import atomic_write_json
 from lamella.runner.cache._use_lock import CacheInUse, CacheUseLock
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lamella.runner.backends import Artifact
 
 __all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore"]
 
 ENTRY_FILE = "entry.json"
+LOG_NAME = "log.txt"
 LOCK_FILE = "lock"
 USED_FILE = "used"  # its modification time is the entry's last reuse
 FILES_KEY = "files"  # entry.json: output file -> [size, mtime_ns] when stored
@@ -73,7 +83,7 @@ class CacheEntry:
     @property
     def log(self) -> Path:
         """The module's log of the run that made this entry."""
-        return self.folder / "log.txt"
+        return self.folder / LOG_NAME
 
     def last_used(self) -> float:
         """When the entry was last reused, or made (seconds since the epoch)."""
@@ -107,9 +117,10 @@ class CacheStore:
         self.store_dir = self.root / "store"
         self.tmp_dir = self.root / "tmp"
         self.history_dir = self.root / "history"
+        self.digest_dir = self.root / "digests"
         self._locks: dict[str, IO[str]] = {}
         try:
-            for folder in (self.store_dir, self.tmp_dir, self.history_dir):
+            for folder in (self.store_dir, self.tmp_dir, self.history_dir, self.digest_dir):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"cache folder {self.root}: cannot be used ({exc.strerror}); give "
@@ -151,27 +162,70 @@ class CacheStore:
         """Remove a damaged entry, so the next run that needs it makes it again."""
         self._discard(entry.folder)
 
-    def commit(self, key: str, task_dir: Path, meta: dict[str, Any], *,
-               replace: bool = False) -> CacheEntry:
-        """Move a succeeded task folder into the store under ``key`` in one rename.
+    def put(self, key: str, artifacts: Mapping[str, Artifact], meta: dict[str, Any], *,
+            log: Path | None = None, replace: bool = False) -> CacheEntry:
+        """Store a succeeded run's files under ``key``; the entry appears in one rename.
 
-        With ``replace`` (``--no-cache``) an existing entry is swapped for the new one;
-        otherwise an existing entry wins (another run stored the same result first).
+        ``artifacts`` (file name under ``outputs/`` -> artifact) are hard-linked when they
+        are on the cache's filesystem and copied otherwise, the copy checked against the
+        artifact's digest. With ``replace`` (``--no-cache``) an existing entry is swapped
+        for the new one; otherwise an existing entry wins (another run stored the same
+        result first).
         """
-        shutil.rmtree(task_dir / INPUTS_DIR, ignore_errors=True)  # links into other entries
-        sealed = _seal(task_dir / OUTPUTS_DIR, meta["outputs"])
-        atomic_write_json(task_dir / ENTRY_FILE, {**meta, FILES_KEY: sealed})
+        staging = self.tmp_dir / f"put-{key[:16]}-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            for artifact in artifacts.values():
+                _bring(artifact.path, staging / OUTPUTS_DIR / artifact.name, digest=artifact.digest)
+            (staging / OUTPUTS_DIR).mkdir(parents=True, exist_ok=True)
+            if log is not None and log.is_file():
+                _bring(log, staging / LOG_NAME)
+            sealed = _seal(staging / OUTPUTS_DIR, meta["outputs"])
+            atomic_write_json(staging / ENTRY_FILE, {**meta, FILES_KEY: sealed})
+            entry = self._move_in(key, staging, replace=replace)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # left only when the key was stored already
+        self._index(entry)
+        return entry
+
+    def _move_in(self, key: str, staging: Path, *, replace: bool) -> CacheEntry:
         target = self._entry_dir(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         if replace and target.exists():
             self._discard(target)
         try:
-            os.rename(task_dir, target)
+            os.rename(staging, target)
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
-            shutil.rmtree(task_dir, ignore_errors=True)  # same key, same content by construction
         return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
+
+    # ----- artifacts by digest ----------------------------------------------------------
+    def _index(self, entry: CacheEntry) -> None:
+        """Point ``digests/<d[:2]>/<digest>`` at each stored file (a relative symlink)."""
+        for files, digests in zip(entry.outputs.values(), entry.output_digests.values(), strict=True):
+            for path, digest in zip(files, digests, strict=True):
+                link = self.digest_dir / digest[:2] / digest
+                if link.is_symlink() and link.exists():
+                    continue
+                link.parent.mkdir(parents=True, exist_ok=True)
+                temporary = link.with_name(f".{digest}-{os.getpid()}-{time.monotonic_ns()}")
+                os.symlink(os.path.relpath(path, link.parent), temporary)
+                os.replace(temporary, link)
+
+    def artifact(self, digest: str) -> Path | None:
+        """A stored, sound file with content ``digest``, or None if the store has none."""
+        link = self.digest_dir / digest[:2] / digest
+        try:
+            target = (link.parent / os.readlink(link)).resolve()
+        except OSError:
+            return None
+        key = target.relative_to(self.store_dir.resolve()).parts[1] if target.is_relative_to(
+            self.store_dir.resolve()) else None
+        entry = self._load(key) if key else None
+        if entry is None or not any(target == p.resolve() for f in entry.outputs.values() for p in f):
+            link.unlink(missing_ok=True)  # its entry was discarded or replaced
+            return None
+        return target
 
     def _discard(self, folder: Path) -> None:
         """Take an entry out of the store in one rename, then delete it."""
@@ -256,7 +310,7 @@ class CacheStore:
         """
         with self._use.exclusive():
             freed = self.size_bytes()
-            for folder in (self.store_dir, self.history_dir):
+            for folder in (self.store_dir, self.history_dir, self.digest_dir):
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True, exist_ok=True)
             self.remove_abandoned_runs()
@@ -272,6 +326,21 @@ def _touch(path: Path) -> None:
             path.touch()
     except OSError:
         pass
+
+
+def _bring(source: Path, target: Path, *, digest: str | None = None) -> None:
+    """Put ``source`` at ``target``: a hard link on the same filesystem, else a checked copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+    shutil.copyfile(source, target)
+    if digest is not None and file_digest(target) != digest:
+        raise CacheError(f"{source.name}: the copy brought into the cache differs from what "
+                         "the module wrote (a disk or network fault); run again")
 
 
 def _seal(outputs_dir: Path, written: dict[str, list[str]]) -> dict[str, list[int]]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 def run(args: argparse.Namespace) -> None:
-    """Run a workflow on its inputs (or on a batch of files) with the local backend."""
+    """Run a workflow on its inputs (or on a batch of files) on the chosen backend."""
     with _options_named():
         analysis = Analysis.load(args.workflow, modules=args.modules)
         graph = analysis.validate()
@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> None:
                                   params=parse_sets(args.set), sweep=parse_sweeps(args.sweep),
                                   out=args.out,
                                   jobs=args.jobs, use_cache=not args.no_cache,
-                                  cache_dir=args.cache_dir, on_event=sink)
+                                  cache_dir=args.cache_dir, on_event=sink, backend=args.backend,
+                                  targets=args.until or None, gpus=args.gpus)
         finally:
             sink.close()
     if args.explain:
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> None:
 
 # The API's argument names and the options that set them.
 _OPTIONS = {"inputs": "--input", "batch": "--batch", "params": "--set", "sweep": "--sweep",
-            "out": "--out", "jobs": "--jobs",
+            "out": "--out", "jobs": "--jobs", "backend": "--backend", "targets": "--until",
+            "gpus": "--gpus",
             "cache_dir": "--cache-dir", "modules": "--modules"}
 
 

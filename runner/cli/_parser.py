@@ -56,6 +56,13 @@ def _add_run(run: argparse.ArgumentParser) -> None:
     run.add_argument("--sweep", action="append", default=[], metavar="NODE.PARAM=A,B,...",
                      help="run every value, in one run; several --sweep make a grid; each "
                      "point's results go to OUT/NODE.PARAM=VALUE/")
+    run.add_argument("--backend", default="local", metavar="NAME", help="where modules run: "
+                     "local (warm worker processes, the default) or isolated (a fresh process "
+                     "per node, sharing no files with the cache)")
+    run.add_argument("--until", action="append", default=[], metavar="NODE",
+                     help="run only NODE and the nodes it reads from (repeatable)")
+    run.add_argument("--gpus", metavar="IDS", help="GPU ids nodes may be given, e.g. 0,1 "
+                     "(default: CUDA_VISIBLE_DEVICES); each running node gets its own")
     run.add_argument("--no-cache", action="store_true", help="re-run every node (results still "
                      "refresh the cache)")
     run.add_argument("--explain", action="store_true", help="say why each node ran or was reused")

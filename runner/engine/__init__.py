@@ -5,12 +5,13 @@ from lamella.runner.engine._items import RunItem, batch_items, single_item
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._publish import OutputFolder
 from lamella.runner.engine._record import RECORD_FILE, build_record, record_text
-from lamella.runner.engine._results_meta import result_meta
+from lamella.runner.engine._requests import FileDigests, run_request
 
 __all__ = [
     "RECORD_FILE",
     "Engine",
     "EventSink",
+    "FileDigests",
     "Job",
     "OutputFolder",
     "RunItem",
@@ -18,6 +19,6 @@ __all__ = [
     "build_record",
     "log_tail",
     "record_text",
-    "result_meta",
+    "run_request",
     "single_item",
 ]

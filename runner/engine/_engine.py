@@ -1,43 +1,43 @@
 """The engine: runs a validated graph for one or many items on a backend.
 
-It decides what can run (upstream done), what need not run (cache hit), hands the rest to
-the backend within its free slots, stores results, publishes workflow outputs and emits one
-event for every change of a node's state. A failed node skips only its dependants;
-independent branches and other items go on.
+It decides what can run (upstream done), what need not run (cache hit), describes the
+rest to the backend as run requests (module, parameters, inputs by digest, resources),
+starts each when the backend has its resources free, stores the artifacts that come back,
+publishes workflow outputs and emits one event for every change of a node's state. A
+failed node skips only its dependants; independent branches and other items go on.
 
-Modules must not write to their inputs. The user's files reach a module as copies, stored
-results as links to read-only files; after each run the engine checks every input file's
-size, mtime and inode, fails a node that changed one, and discards a stored result so
-changed (it is made again).
+A run may stop at target nodes (only they and what they read run) and may be cancelled
+from another thread through a ``threading.Event``: running nodes are stopped and end as
+``cancelled``.
+
+Modules must not write to their inputs. A backend reports an input a module changed; the
+engine fails that node and checks the stored result it read, which is discarded (and
+made again) if it was damaged.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lamella.core.cache_keys import changed_components, file_digest, node_key
+from lamella.core.cache_keys import changed_components, node_key
 from lamella.core.catalog import sdk_digest
 from lamella.core.events import EventKind, RunEvent
 from lamella.core.graph import WorkflowGraph
-from lamella.core.sdk import (
-    LOG_FILE,
-    TaskResources,
-    prepare_task_folder,
-)
-from lamella.runner.backends import Backend, NodeProgress, NodeResult, NodeRun
+from lamella.runner.backends import Backend, NodeProgress, NodeResult, RunRequest
 from lamella.runner.cache import CacheEntry, CacheStore
 from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._points import node_for
 from lamella.runner.engine._publish import OutputFolder
-from lamella.runner.engine._results_meta import result_meta
+from lamella.runner.engine._requests import FileDigests, run_request
 
 __all__ = ["Engine", "EventSink", "log_tail"]
 
 EventSink = Callable[[RunEvent], None]
-_POLL_S = 0.5
+_POLL_S = 0.2  # also how soon a cancel from another thread is seen
 
 
 class Engine:
@@ -45,29 +45,40 @@ class Engine:
 
     def __init__(self, graph: WorkflowGraph, items: list[RunItem], *, backend: Backend,
                  store: CacheStore, out: OutputFolder, run_id: str, use_cache: bool,
-                 emit: EventSink) -> None:
+                 emit: EventSink, targets: list[str] | None = None,
+                 cancel: threading.Event | None = None, digests: FileDigests | None = None) -> None:
         self.graph, self.items, self.backend, self.store = graph, items, backend, store
         self.out, self.run_id, self.use_cache, self._emit_sink = out, run_id, use_cache, emit
         order = {node_id: i for i, node_id in enumerate(graph.order)}
+        needed = graph.needed_for(targets) if targets else set(graph.order)
         self.jobs = [Job(item, node_for(graph.nodes[n], item), order[n])
-                     for item in items for n in graph.order]
+                     for item in items for n in graph.order if n in needed]
         self._by_id = {job.id: job for job in self.jobs}
-        self._digest_memo: dict[Path, str] = {}
+        self._running: dict[str, Job] = {}  # backend job id -> job
+        self._requests: dict[str, RunRequest] = {}  # job id -> its request, made once
+        self._cancel = cancel or threading.Event()
+        self.cancelled = False
+        self._digests = digests or FileDigests()
         # The job that ran for each cache key: items doing the same work (a sweep's shared
         # upstream steps, identical images) run it once and reuse its result.
         self._makers: dict[str, Job] = {}
         # Result files copied to the output folder: item -> output name -> paths.
         self.published: dict[str, dict[str, list[Path]]] = {item.name: {} for item in items}
-        self._run_dir: Path | None = None
 
     # ----- main loop --------------------------------------------------------------------
     def run(self) -> list[Job]:
-        """Run every job to an end state; return the jobs."""
-        self._run_dir = self.store.new_run_dir(self.run_id)
+        """Run every job to an end state; return the jobs.
+
+        The backend stays open (the caller owns it); nodes still running when the run
+        ends early (interrupted, cancelled) are stopped.
+        """
         try:
             for job in self.jobs:
                 self._emit("node_queued", job)
             while not all(job.done for job in self.jobs):
+                if self._cancel.is_set():
+                    self.cancelled = True
+                    break
                 self._start_ready_jobs()
                 if not any(job.status == "running" for job in self.jobs):
                     # With nothing running, one pass settles every ready job; if jobs are
@@ -77,20 +88,24 @@ class Engine:
                 for update in self.backend.poll(_POLL_S):
                     self._handle(update)
         finally:
-            self.backend.close()
             self._end_unfinished()
-            self.store.release_run_dir(self.run_id)
             self._order_published()
         return self.jobs
 
     def _end_unfinished(self) -> None:
-        """After an interruption: nodes cut short keep their log so far, like failed ones."""
+        """After an interruption or a cancel: nodes cut short keep their log so far."""
+        for backend_id, job in list(self._running.items()):
+            self.backend.cancel(backend_id)
+            job.status = "cancelled" if self.cancelled else "interrupted"
+            job.finished = time.time()
+            if job.log is not None:
+                job.log = self.out.publish_log(job.item.name, job.node.id, job.log) or job.log
+            self.backend.release(backend_id)
+            if self.cancelled:
+                self._emit("node_cancelled", job, message="cancelled")
+        self._running.clear()
         for job in self.jobs:
-            if job.status == "running":
-                job.status, job.finished = "interrupted", time.time()
-                if job.log is not None:
-                    job.log = self.out.publish_log(job.item.name, job.node.id, job.log) or job.log
-            elif not job.done:
+            if not job.done:
                 job.status = "not_started"
 
     def _order_published(self) -> None:
@@ -109,8 +124,19 @@ class Engine:
             entry = self._made_here(job) or (self.store.get(job.key) if self.use_cache else None)
             if entry is not None:
                 self._reuse(job, entry)
-            elif self.backend.free_slots > 0 and self._inputs_sound(job):
-                self._submit(job)
+                continue
+            request = self._request(job)
+            refusal = self.backend.refusal(request)
+            if refusal is not None:
+                self._fail(job, f"node '{job.where(batch=self.out.batch)}': {refusal}", None)
+            elif self.backend.can_start(request) and self._inputs_sound(job):
+                self._submit(job, request)
+
+    def _request(self, job: Job) -> RunRequest:
+        if job.id not in self._requests:
+            self._requests[job.id] = run_request(job, backend_id=f"{self.run_id}/{job.id}",
+                                                 user_ports=self._user_file_ports(job))
+        return self._requests[job.id]
 
     def _being_made(self, job: Job) -> bool:
         maker = self._makers.get(job.key)
@@ -143,6 +169,10 @@ class Engine:
         """The job of ``node_id`` for the same item as ``job``."""
         return self._by_id[f"{job.item.name}/{node_id}"]
 
+    def _has_job(self, job: Job, node_id: str) -> bool:
+        """False for a node this run leaves out (it is past the run's targets)."""
+        return f"{job.item.name}/{node_id}" in self._by_id
+
     # ----- cache ------------------------------------------------------------------------
     def _prepare_key(self, job: Job) -> None:
         if job.key:
@@ -150,7 +180,7 @@ class Engine:
         for port, wire in job.node.wires.items():
             if wire.is_workflow_input:
                 path = job.item.inputs[wire.port]
-                job.input_files[port], job.input_digests[port] = [path], [self._digest(path)]
+                job.input_files[port], job.input_digests[port] = [path], [self._digests.of(path)]
             else:
                 source = self._job_for(job, wire.node or "")
                 job.input_files[port] = source.outputs[wire.port]
@@ -160,11 +190,6 @@ class Engine:
             module_id=entry.manifest.id, version=entry.manifest.version,
             module_digest=entry.digest, params=job.node.params, inputs=job.input_digests,
             sdk_digest=sdk_digest())
-
-    def _digest(self, path: Path) -> str:
-        if path not in self._digest_memo:
-            self._digest_memo[path] = file_digest(path)
-        return self._digest_memo[path]
 
     def _history_id(self, job: Job) -> str:
         return f"{self.graph.workflow.name}/{job.item.name}/{job.node.id}"
@@ -194,48 +219,46 @@ class Engine:
                                                **job.notes_detail()})
 
     # ----- running ----------------------------------------------------------------------
-    def _submit(self, job: Job) -> None:
-        assert self._run_dir is not None
+    def _submit(self, job: Job, request: RunRequest) -> None:
         job.reason = self._why_run(job)
-        job.task_dir = self._run_dir / job.item.name / job.node.id
-        manifest = job.node.entry.manifest
-        granted = TaskResources(threads=self.backend.capabilities.threads_per_slot,
-                                memory_gb=manifest.resources.memory_gb)
-        spec = prepare_task_folder(job.task_dir, node=job.node.id, manifest=manifest,
-                                   inputs=job.input_files, params=job.node.params,
-                                   resources=granted, copied=self._user_file_ports(job))
-        job.watch_inputs(spec.inputs)
-        job.log = job.task_dir / LOG_FILE
-        job.log.touch()
+        placement = self.backend.submit(request)
+        job.placement, job.log = placement, placement.log
         job.status, job.started = "running", time.time()
+        self._running[request.job_id] = job
         self._makers[job.key] = job
-        self.backend.submit(NodeRun(job.id, job.node.id, job.item.name, job.node.entry.manifest,
-                                    job.node.entry.folder, job.task_dir, job.log))
-        self._emit("node_started", job, detail={"reason": job.reason})
+        self._emit("node_started", job, detail={
+            "reason": job.reason, "backend": self.backend.capabilities.name,
+            "host": placement.host, "gpu_ids": list(placement.gpu_ids)})
 
     def _handle(self, update: NodeProgress | NodeResult) -> None:
-        job = self._by_id[update.job_id]
+        job = self._running.get(update.job_id)
+        if job is None:
+            return  # a run this engine stopped
         if isinstance(update, NodeProgress):
             self._emit("node_progress", job, progress=update.fraction, message=update.message)
-        elif job.changed_inputs():
-            self._fail_for_writing_inputs(job, update.exit_status)
-        elif update.ok:
-            self._finish(job, update)
-        else:
-            self._fail(job, job.in_user_terms(update.error), update.exit_status)
+            return
+        del self._running[update.job_id]
+        job.log = update.log or job.log
+        try:
+            if update.changed_inputs:
+                self._fail_for_writing_inputs(job, update)
+            elif update.ok:
+                self._finish(job, update)
+            else:
+                self._fail(job, update.error, update.exit_status)
+        finally:
+            self.backend.release(update.job_id)
 
     def _finish(self, job: Job, result: NodeResult) -> None:
         job.finished = time.time()
-        assert job.task_dir is not None
-        try:
-            meta = result_meta(job.task_dir, result)
-        except (OSError, ValueError, KeyError):
-            self._fail(job, "module finished without writing outputs/outputs.json", None)
-            return
-        entry = self.store.commit(job.key, job.task_dir, {
-            "key": job.key, "components": job.components, **meta, "run_id": self.run_id,
-            "node": job.node.id, "workflow": self.graph.workflow.name, "created": job.finished,
-        }, replace=not self.use_cache)
+        digests = {port: [a.digest for a in files] for port, files in result.output_files().items()}
+        entry = self.store.put(job.key, result.artifacts, {
+            "key": job.key, "components": job.components, "outputs": result.outputs,
+            "output_digests": digests, "resolved": result.resolved, "warnings": result.warnings,
+            "metrics": result.metrics, "run_id": self.run_id, "node": job.node.id,
+            "workflow": self.graph.workflow.name, "created": job.finished,
+            "host": result.placement.host if result.placement else None,
+        }, log=result.log, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
         job.exit_status = 0
         job.entry, job.log = entry, entry.log
@@ -255,18 +278,21 @@ class Engine:
         self._emit("node_failed", job, message=error,
                    detail={"exit_status": exit_status, "log": str(job.log), "log_tail": tail})
         for node_id in sorted(self.graph.downstream(job.node.id), key=self.graph.order.index):
+            if not self._has_job(job, node_id):
+                continue
             dependant = self._job_for(job, node_id)
             if not dependant.done:
                 dependant.status, dependant.skipped_because = "skipped", job.node.id
                 self._emit("node_skipped", dependant, message=f"skipped because '{job.node.id}' failed")
 
     # ----- inputs a module wrote to ------------------------------------------------------
-    def _fail_for_writing_inputs(self, job: Job, exit_status: int | None) -> None:
-        port, path = job.changed_inputs()[0]
+    def _fail_for_writing_inputs(self, job: Job, result: NodeResult) -> None:
+        port, name = result.changed_inputs[0]
         manifest = job.node.entry.manifest
         self._fail(job, f"node '{job.where(batch=self.out.batch)}' ({manifest.id} "
-                        f"{manifest.version}) wrote to its input '{port}' ({path.name}); modules "
-                        "must not write to their inputs (write new files to outputs/)", exit_status)
+                        f"{manifest.version}) wrote to its input '{port}' ({name}); modules "
+                        "must not write to their inputs (write new files to outputs/)",
+                   result.exit_status)
         for source in self._sources(job).values():
             self._inputs_sound_from(source, damaged_by=job)
 
@@ -297,6 +323,10 @@ class Engine:
             if wire.node == job.node.id:
                 files = self.out.publish(job.item.name, name, job.outputs[wire.port])
                 self.published[job.item.name][name] = files
+
+    def announce(self, event: RunEvent) -> None:
+        """Send a run-level event (run started, finished) down the same stream."""
+        self._emit_sink(event)
 
     def _emit(self, kind: EventKind, job: Job, **fields) -> None:  # type: ignore[no-untyped-def]
         manifest = job.node.entry.manifest

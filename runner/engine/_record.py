@@ -20,7 +20,7 @@ __all__ = ["RECORD_FILE", "build_record", "record_text"]
 RECORD_FILE = "run-record.json"
 
 
-def build_record(*, run_id: str, workflow: dict[str, Any], backend: str, jobs_setting: int,
+def build_record(*, run_id: str, workflow: dict[str, Any], backend: dict[str, Any], jobs_setting: int,
                  started: float, finished: float, status: str, jobs: list[Job],
                  outputs: dict[str, dict[str, list[str]]], out_dir: Path) -> dict[str, Any]:
     """Assemble the run record (plain data, written as JSON)."""
@@ -40,7 +40,7 @@ def build_record(*, run_id: str, workflow: dict[str, Any], backend: str, jobs_se
         "started": _iso(started),
         "finished": _iso(finished),
         "duration_s": round(finished - started, 3),
-        "backend": {"name": backend, "jobs": jobs_setting},
+        "backend": {**backend, "jobs": jobs_setting},
         "host": _host(),
         "items": items,
     }
@@ -52,7 +52,7 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "module": manifest.id,
         "version": manifest.version,
         "module_digest": job.node.entry.digest,
-        "image_digest": None,  # local backend: no container image
+        "image_digest": None,  # modules run from their folders: no container image
         "params": job.node.params,
         "resolved_params": job.resolved,
         "warnings": job.warnings,
@@ -67,7 +67,9 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "error": job.error or None,
         "skipped_because": job.skipped_because or None,
         "log": path_within(job.log, out_dir) if job.log else None,
-        "gpu_ids": [],
+        "metrics": job.metrics,
+        "host": job.placement.host if job.placement else None,
+        "gpu_ids": list(job.placement.gpu_ids) if job.placement else [],
     }
 
 

@@ -1,10 +1,13 @@
-"""The contract every execution backend must meet, run here against the local backend.
+"""The contract every execution backend must meet: one test class, run against each backend.
 
 Later backends (docker, dask) join by adding a factory to BACKENDS.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,19 +16,47 @@ import numpy as np
 import pytest
 
 from lamella.core.cache_keys import file_digest
+from lamella.core.catalog import folder_digest
 from lamella.core.manifest import load_manifest, resolve_params
-from lamella.core.sdk import LOG_FILE, Image, prepare_task_folder, write_image
-from lamella.runner.backends import Backend, LocalBackend, NodeProgress, NodeResult, NodeRun
+from lamella.core.sdk import Image, read_image, write_image
+from lamella.runner.backends import (
+    Backend,
+    InputFile,
+    IsolatedBackend,
+    LocalBackend,
+    ModuleIdentity,
+    NodeProgress,
+    NodeResult,
+    ResourceRequest,
+    RunRequest,
+)
+from lamella.runner.backends.local import machine_memory_gb
+from tests.runner.tmp_modules import CLOBBER, write_module
 
-BACKENDS: dict[str, Callable[[int], Backend]] = {"local": LocalBackend}
+Factory = Callable[..., Backend]
+BACKENDS: dict[str, Callable[[int, Path, tuple[str, ...]], Backend]] = {
+    "local": lambda jobs, scratch, gpus: LocalBackend(jobs, scratch=scratch, gpu_ids=gpus),
+    "isolated": lambda jobs, scratch, gpus: IsolatedBackend(jobs, gpu_ids=gpus),
+}
+
+ENV_MODULE = """\
+import os
+
+def run(task):
+    print("gpus=" + os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))
+    task.metric("granted", ",".join(task.spec.resources.gpu_ids))
+    task.save_table("table", [{"done": 1}])
+"""
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def make_backend(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def make_backend(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     made: list[Backend] = []
 
-    def factory(slots: int = 1) -> Backend:
-        made.append(BACKENDS[request.param](slots))
+    def factory(slots: int = 1, gpus: tuple[str, ...] = ()) -> Backend:
+        scratch = tmp_path / f"scratch-{len(made)}"
+        scratch.mkdir()
+        made.append(BACKENDS[request.param](slots, scratch, gpus))
         return made[-1]
 
     yield factory
@@ -34,21 +65,21 @@ def make_backend(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def
 
 
 class Runs:
-    """Prepares task folders for the fixture modules."""
+    """Run requests for the fixture modules and modules written into the test's folder."""
 
     def __init__(self, modules: Path, tmp: Path) -> None:
         self.modules, self.tmp = modules, tmp
         self.image = write_image(tmp / "in.ome.tif", Image(np.full((4, 4), 7, np.uint16), "YX"))
 
-    def make(self, job_id: str, module: str, **params: object) -> NodeRun:
-        folder = self.modules / module
+    def make(self, job_id: str, module: str | Path, resources: ResourceRequest | None = None,
+             **params: object) -> RunRequest:
+        folder = module if isinstance(module, Path) else self.modules / module
         manifest = load_manifest(folder / "module.json")
-        task_dir = self.tmp / job_id
-        inputs = {"image": [self.image]} if "image" in manifest.inputs else {}
-        prepare_task_folder(task_dir, node=job_id, manifest=manifest, inputs=inputs,
-                            params=resolve_params(manifest, params))
-        (task_dir / LOG_FILE).touch()
-        return NodeRun(job_id, job_id, "item", manifest, folder, task_dir, task_dir / LOG_FILE)
+        inputs = ({"image": [InputFile(file_digest(self.image), self.image.name, self.image)]}
+                  if "image" in manifest.inputs else {})
+        return RunRequest(job_id, job_id, "item", ModuleIdentity(manifest, folder_digest(folder), folder),
+                          resolve_params(manifest, params), inputs, resources or ResourceRequest(),
+                          user_files=frozenset(inputs))
 
 
 @pytest.fixture
@@ -56,13 +87,13 @@ def runs(fixture_modules: Path, tmp_path: Path) -> Runs:
     return Runs(fixture_modules, tmp_path)
 
 
-def run_all(backend: Backend, *node_runs: NodeRun, limit_s: float = 120) -> dict[str, list]:
-    """Submit runs as slots free up; return every update per job id."""
-    pending, updates = list(node_runs), {r.job_id: [] for r in node_runs}
+def run_all(backend: Backend, *requests: RunRequest, limit_s: float = 120) -> dict[str, list]:
+    """Submit runs as resources free up; return every update per job id."""
+    pending, updates = list(requests), {r.job_id: [] for r in requests}
     finished: set[str] = set()
     deadline = time.monotonic() + limit_s
-    while len(finished) < len(node_runs) and time.monotonic() < deadline:
-        while pending and backend.free_slots > 0:
+    while len(finished) < len(requests) and time.monotonic() < deadline:
+        while pending and backend.can_start(pending[0]):
             backend.submit(pending.pop(0))
         for update in backend.poll(0.2):
             updates[update.job_id].append(update)
@@ -77,19 +108,22 @@ def result_of(updates: list) -> NodeResult:
     return results[0]
 
 
-def test_success_reports_output_digests(make_backend, runs: Runs) -> None:
-    run = runs.make("ok", "add", amount=2)
-    result = result_of(run_all(make_backend(), run)["ok"])
-    out = run.task_dir / "outputs" / "image.ome.tif"
-    assert result.ok and result.error == ""
-    assert result.output_digests == {"image.ome.tif": file_digest(out)}
-    assert run.log_path.read_text() == "adding 2\n"
+def test_success_returns_outputs_as_artifacts(make_backend, runs: Runs) -> None:
+    result = result_of(run_all(make_backend(), runs.make("ok", "add", amount=2))["ok"])
+    assert result.ok and result.error == "" and result.changed_inputs == []
+    assert result.outputs == {"image": ["image.ome.tif"]}
+    artifact = result.artifacts["image.ome.tif"]
+    assert artifact.digest == file_digest(artifact.path)
+    assert read_image(artifact.path).data.tolist() == [[9] * 4] * 4
+    assert result.log is not None and result.log.read_text() == "adding 2\n"
+    assert result.placement is not None and result.placement.host == socket.gethostname()
 
 
 def test_progress_is_forwarded(make_backend, runs: Runs) -> None:
     updates = run_all(make_backend(), runs.make("p", "add", sleep=1.0))["p"]
     fractions = [u.fraction for u in updates if isinstance(u, NodeProgress)]
     assert fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert [u.message for u in updates if isinstance(u, NodeProgress)][-1] == "step 4"
 
 
 @pytest.mark.parametrize(("mode", "error", "exit_status"), [
@@ -97,6 +131,7 @@ def test_progress_is_forwarded(make_backend, runs: Runs) -> None:
     ("fail", "parameter 'mode': asked to fail", 2),
     ("exit", "module process exited with exit status 3", 3),
     ("segfault", "module process killed by SIGSEGV (segmentation fault)", -11),
+    ("no-output", "module finished without writing output 'image'", 2),
 ])
 def test_failures_are_results_not_crashes(make_backend, runs: Runs, mode: str, error: str,
                                           exit_status: int | None) -> None:
@@ -106,7 +141,8 @@ def test_failures_are_results_not_crashes(make_backend, runs: Runs, mode: str, e
     result = result_of(updates["bad"])
     assert (result.ok, result.error, result.exit_status) == (False, error, exit_status)
     assert result_of(updates["good"]).ok  # the backend carries on after the failure
-    log = bad.log_path.read_text()
+    assert result.log is not None
+    log = result.log.read_text()
     assert log.startswith("crash module starting\n")
     if mode == "raise":
         assert "Traceback" in log and log.rstrip().endswith("ValueError: bad pixel at (3, 4)")
@@ -114,12 +150,13 @@ def test_failures_are_results_not_crashes(make_backend, runs: Runs, mode: str, e
         assert "Fatal Python error: Segmentation fault" in log
 
 
-def test_slots_run_in_parallel(make_backend, runs: Runs) -> None:
+def test_slots_run_in_parallel_and_limit_starts(make_backend, runs: Runs) -> None:
     backend = make_backend(2)
-    assert backend.free_slots == 2
-    backend.submit(runs.make("a", "add", sleep=2.0))
-    backend.submit(runs.make("b", "add", sleep=2.0))
-    assert backend.free_slots == 0
+    a, b, c = (runs.make(n, "add", sleep=2.0) for n in "abc")
+    backend.submit(a)
+    assert backend.can_start(b)
+    backend.submit(b)
+    assert not backend.can_start(c)  # both slots taken
     sequence: list[tuple[str, str]] = []
     while sum(kind == "result" for _, kind in sequence) < 2:
         for update in backend.poll(0.2):
@@ -128,4 +165,121 @@ def test_slots_run_in_parallel(make_backend, runs: Runs) -> None:
     first_result = next(i for i, (_, kind) in enumerate(sequence) if kind == "result")
     started_before = {job for job, kind in sequence[:first_result] if kind == "progress"}
     assert started_before == {"a", "b"}
-    assert backend.free_slots == 2
+    assert backend.can_start(c)
+
+
+def test_memory_is_matched_not_only_slots(make_backend, runs: Runs) -> None:
+    backend = make_backend(2)
+    big = ResourceRequest(memory_gb=machine_memory_gb() * 0.6)
+    first, second = runs.make("m1", "add", big, sleep=1.0), runs.make("m2", "add", big)
+    backend.submit(first)
+    assert not backend.can_start(second)  # a slot is free, the memory is not
+    assert backend.can_start(runs.make("small", "add"))
+    run_all(backend)  # nothing pending: just let the first end
+    while not backend.can_start(second):
+        backend.poll(0.2)
+    assert result_of(run_all(backend, second)["m2"]).ok
+
+
+def test_each_running_node_gets_its_own_gpus(make_backend, runs: Runs, tmp_path: Path) -> None:
+    # No GPU exists here: the test checks the exact grant each task receives (task.json,
+    # CUDA_VISIBLE_DEVICES), which is what a GPU library would read.
+    backend = make_backend(3, gpus=("0", "1"))
+    module = write_module(tmp_path / "mods", "env", ENV_MODULE, inputs=())
+    needs_gpu = ResourceRequest(gpu="required")
+    one, two, three = (runs.make(n, module, needs_gpu) for n in ("g1", "g2", "g3"))
+    placed = [backend.submit(one), backend.submit(two)]
+    assert sorted(p.gpu_ids for p in placed) == [("0",), ("1",)]
+    assert not backend.can_start(three)  # three slots, two GPUs
+    results: dict[str, NodeResult] = {}
+    while len(results) < 2:
+        results.update({u.job_id: u for u in backend.poll(0.2) if isinstance(u, NodeResult)})
+    for job_id, placement in zip(("g1", "g2"), placed, strict=True):
+        assert results[job_id].metrics == {"granted": placement.gpu_ids[0]}
+        assert results[job_id].log.read_text() == f"gpus={placement.gpu_ids[0]}\n"
+    assert result_of(run_all(backend, three)["g3"]).ok
+
+
+def test_a_run_needing_a_gpu_is_refused_without_one(make_backend, runs: Runs) -> None:
+    backend = make_backend()
+    request = runs.make("g", "add", ResourceRequest(gpu="required"))
+    reason = backend.refusal(request)
+    assert reason == (f"needs a GPU, and backend '{backend.capabilities.name}' has none (give GPUs "
+                      "with --gpus, e.g. --gpus 0, or run on a backend with GPUs)")
+    assert backend.refusal(runs.make("ok", "add")) is None
+
+
+def test_a_module_writing_to_its_input_is_reported(make_backend, runs: Runs, tmp_path: Path) -> None:
+    module = write_module(tmp_path / "mods", "clobber", CLOBBER)
+    result = result_of(run_all(make_backend(), runs.make("w", module))["w"])
+    assert not result.ok and result.changed_inputs == [("image", "in.ome.tif")]
+    assert runs.image.read_bytes() != b"CLOBBERED"  # the user's file was a copy
+
+
+def test_cancel_stops_the_run_and_frees_its_slot(make_backend, runs: Runs) -> None:
+    backend = make_backend()
+    slow, next_one = runs.make("slow", "add", sleep=30.0), runs.make("next", "add")
+    backend.submit(slow)
+    while not any(isinstance(u, NodeProgress) for u in backend.poll(0.2)):
+        pass  # the module is running
+    started = time.monotonic()
+    backend.cancel("slow")
+    assert time.monotonic() - started < 10 and backend.can_start(next_one)
+    assert result_of(run_all(backend, next_one)["next"]).ok  # and no result ever came for 'slow'
+
+
+def test_a_run_past_its_timeout_is_stopped(make_backend, runs: Runs) -> None:
+    request = runs.make("t", "add", ResourceRequest(timeout_s=1.0), sleep=30.0)
+    result = result_of(run_all(make_backend(), request, limit_s=30)["t"])
+    assert (result.ok, result.error) == (False, "timed out after 1 s and was stopped (give the "
+                                         "node more time with resources.timeout_s, or a smaller image)")
+
+
+def test_release_deletes_the_task_files(make_backend, runs: Runs) -> None:
+    backend = make_backend()
+    result = result_of(run_all(backend, runs.make("r", "add"))["r"])
+    path = result.artifacts["image.ome.tif"].path
+    assert path.is_file()
+    backend.release("r")
+    assert not path.exists() and not result.log.exists()
+
+
+# ----- what only the isolated backend promises ------------------------------------------------
+def test_isolated_tasks_share_no_files(runs: Runs, tmp_path: Path) -> None:
+    backend = IsolatedBackend(1)
+    try:
+        result = result_of(run_all(backend, runs.make("i", "add"))["i"])
+        task = result.artifacts["image.ome.tif"].path.parents[1]
+        files = [p for p in task.rglob("*")]
+        assert not any(p.is_symlink() for p in files)
+        spec = json.loads((task / "task.json").read_text())
+        shipped = task / spec["inputs"]["image"][0]
+        assert shipped.read_bytes() == runs.image.read_bytes() and not shipped.samefile(runs.image)
+        assert not task.is_relative_to(tmp_path)
+    finally:
+        backend.close()
+    assert not backend.root.exists()
+
+
+def test_isolated_refuses_an_input_whose_content_changed(runs: Runs) -> None:
+    backend = IsolatedBackend(1)
+    try:
+        request = runs.make("d", "add")
+        runs.image.write_bytes(runs.image.read_bytes() + b"extra")
+        result = result_of(run_all(backend, request)["d"])
+        assert (result.ok, result.error) == (False, "input 'image' (in.ome.tif) changed since it "
+                                             "was hashed")
+    finally:
+        backend.close()
+
+
+def test_local_workers_stay_warm_across_runs(runs: Runs, tmp_path: Path) -> None:
+    backend = LocalBackend(1, scratch=tmp_path)
+    try:
+        run_all(backend, runs.make("w1", "add"))
+        first = backend.worker_pids
+        run_all(backend, runs.make("w2", "add", amount=3))
+        assert backend.worker_pids == first and len(first) == 1
+        assert os.path.exists(f"/proc/{first[0]}")
+    finally:
+        backend.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import subprocess
 import sys
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lamella.runner.backends import Artifact
 from lamella.runner.cache import CacheInUse, CacheStore, parse_size, prune
 from lamella.runner.cli._cache import format_size
 
@@ -20,14 +21,14 @@ DAY = 86400.0
 
 def add_entry(store: CacheStore, key: str, size: int, *, created: float) -> None:
     """A stored result with one output file of ``size`` bytes, made at ``created``."""
-    task = store.tmp_dir / f"task-{key}"
-    (task / "outputs").mkdir(parents=True)
-    (task / "outputs" / "out.bin").write_bytes(b"x" * size)
-    (task / "outputs" / "outputs.json").write_text(json.dumps({"outputs": {"out": ["out.bin"]}}))
-    store.commit(key, task, {"key": key, "outputs": {"out": ["out.bin"]},
-                             "output_digests": {"out": ["0" * 64]}, "created": created,
-                             "workflow": "wf", "node": key[:4],
-                             "components": {"module": "test/add", "version": "1.0.0"}})
+    made = store.tmp_dir / f"task-{key}" / "out.bin"
+    made.parent.mkdir(parents=True)
+    made.write_bytes(b"x" * size)
+    digest = hashlib.sha256(made.read_bytes()).hexdigest()
+    store.put(key, {"out.bin": Artifact("out.bin", digest, made)},
+              {"key": key, "outputs": {"out": ["out.bin"]}, "output_digests": {"out": [digest]},
+               "created": created, "workflow": "wf", "node": key[:4],
+               "components": {"module": "test/add", "version": "1.0.0"}})
 
 
 def keys(store: CacheStore) -> list[str]:

@@ -105,7 +105,7 @@ def test_an_interrupted_run_replaces_the_earlier_results_with_its_own(workdir: P
                                                                       stop: signal.Signals) -> None:
     assert lamella("run", "slow-0.yaml", "--modules", "mods", "-o", "out", cwd=workdir).returncode == 0
     run = start_run(workdir, "slow-30.yaml", "--jobs", "1", started=1)  # gen reused, a runs, b waits
-    wait_for_line(isolated_cache, "slow/a/log.txt", "adding 1\n")
+    wait_for_line(isolated_cache, "*-a/log.txt", "adding 1\n")  # the local backend's task folder
     run.send_signal(stop)
     run.communicate(timeout=60)
     assert run.returncode == 130

@@ -1,0 +1,66 @@
+"""Backends by name: ``--backend NAME`` and ``Analysis.run(backend=NAME)`` pick one here.
+
+A backend is registered with a factory taking :class:`BackendOptions`; later backends
+(docker, dask) register themselves the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamella.core._suggest import did_you_mean
+from lamella.core.errors import LamellaError
+from lamella.runner.backends.base import Backend
+from lamella.runner.backends.isolated import IsolatedBackend
+from lamella.runner.backends.local import LocalBackend
+
+__all__ = ["DEFAULT_BACKEND", "BackendError", "BackendOptions", "backend_names", "create_backend",
+           "register_backend"]
+
+DEFAULT_BACKEND = "local"
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """What every backend factory is given.
+
+    ``scratch`` is a folder on the cache's filesystem that the run (or session) owns;
+    ``gpu_ids`` are the GPUs the user gave (None: the backend's own default).
+    """
+
+    jobs: int
+    scratch: Path
+    gpu_ids: tuple[str, ...] | None = None
+
+
+class BackendError(LamellaError):
+    """An unknown backend name, or options a backend cannot take."""
+
+
+BackendFactory = Callable[[BackendOptions], Backend]
+
+_FACTORIES: dict[str, BackendFactory] = {
+    "local": lambda o: LocalBackend(o.jobs, scratch=o.scratch, gpu_ids=o.gpu_ids),
+    "isolated": lambda o: IsolatedBackend(o.jobs, gpu_ids=o.gpu_ids or ()),
+}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make a backend available by ``name``."""
+    _FACTORIES[name] = factory
+
+
+def backend_names() -> list[str]:
+    """Names of the available backends."""
+    return sorted(_FACTORIES)
+
+
+def create_backend(name: str, options: BackendOptions) -> Backend:
+    """A new backend; raises :class:`BackendError` for a name no backend has."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise BackendError(f"backend '{name}': no such backend{did_you_mean(name, _FACTORIES)} "
+                           f"(backends: {', '.join(backend_names())})")
+    return factory(options)

@@ -1,0 +1,89 @@
+"""Matching runs to hosts: slots, memory and GPU ids, reserved per run and given back.
+
+Every backend that has hosts of its own (local processes, Docker hosts) uses the same
+accounting, so "the engine matches resources, not a single slot count" holds everywhere.
+A run's memory request is the manifest's typical need; a host takes runs while the sum
+of their requests fits its memory, so eight 4 GiB runs never start at once on a 24 GiB
+machine, while a run asking for more than a whole host has is refused outright.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lamella.runner.backends.base import HostCapacity, Placement, ResourceRequest
+
+__all__ = ["ResourcePool"]
+
+
+@dataclass
+class _HostUse:
+    capacity: HostCapacity
+    slots: int = 0
+    memory_gb: float = 0.0
+    gpus: set[str] = field(default_factory=set)
+
+    def free_gpus(self) -> list[str]:
+        return [g for g in self.capacity.gpu_ids if g not in self.gpus]
+
+    def fits(self, request: ResourceRequest) -> bool:
+        cap = self.capacity
+        return (self.slots + request.slots <= cap.slots
+                # The first run on an idle host always fits: a host is never left idle for
+                # a run that would fit it alone.
+                and (self.slots == 0 or self.memory_gb + request.memory_gb <= cap.memory_gb)
+                and len(self.free_gpus()) >= request.gpus)
+
+
+class ResourcePool:
+    """Free and reserved resources of a backend's hosts."""
+
+    def __init__(self, hosts: tuple[HostCapacity, ...]) -> None:
+        self._hosts = [_HostUse(h) for h in hosts]
+        self._placed: dict[str, tuple[_HostUse, ResourceRequest, Placement]] = {}
+
+    def refusal(self, request: ResourceRequest, backend: str) -> str | None:
+        """Why no host could ever take ``request``, or None."""
+        if request.gpus and not any(h.capacity.gpu_ids for h in self._hosts):
+            return (f"needs a GPU, and backend '{backend}' has none (give GPUs with --gpus, e.g. "
+                    "--gpus 0, or run on a backend with GPUs)")
+        if not any(h.capacity.slots >= request.slots for h in self._hosts):
+            return f"needs {request.slots} slots, more than any host of backend '{backend}' has"
+        return None
+
+    def can_place(self, request: ResourceRequest) -> bool:
+        """True if some host has everything ``request`` needs free now."""
+        return any(h.fits(request) for h in self._hosts)
+
+    def place(self, job_id: str, request: ResourceRequest) -> Placement:
+        """Reserve what ``request`` needs on the first host that has it free."""
+        host = next(h for h in self._hosts if h.fits(request))
+        free = host.free_gpus()
+        wanted = request.gpus or (1 if request.gpu == "optional" and free else 0)
+        gpus = tuple(free[:wanted])
+        host.slots += request.slots
+        host.memory_gb += request.memory_gb
+        host.gpus.update(gpus)
+        placement = Placement(host.capacity.name, gpus, host.capacity.threads_per_slot * request.slots)
+        self._placed[job_id] = (host, request, placement)
+        return placement
+
+    def free(self, job_id: str) -> None:
+        """Give back what ``job_id`` reserved (nothing if it holds nothing)."""
+        placed = self._placed.pop(job_id, None)
+        if placed is None:
+            return
+        host, request, placement = placed
+        host.slots -= request.slots
+        host.memory_gb -= request.memory_gb
+        host.gpus.difference_update(placement.gpu_ids)
+
+    def placement(self, job_id: str) -> Placement | None:
+        """Where ``job_id`` was placed, while it holds its reservation."""
+        placed = self._placed.get(job_id)
+        return placed[2] if placed else None
+
+    @property
+    def busy(self) -> int:
+        """Runs holding reservations."""
+        return len(self._placed)

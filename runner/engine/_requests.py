@@ -1,0 +1,48 @@
+"""From a job to the data a backend runs: the run request, and digests of the user's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lamella.core.cache_keys import file_digest
+from lamella.runner.backends import InputFile, ModuleIdentity, ResourceRequest, RunRequest
+from lamella.runner.engine._jobs import Job
+
+__all__ = ["FileDigests", "run_request"]
+
+
+def run_request(job: Job, *, backend_id: str, user_ports: set[str]) -> RunRequest:
+    """The backend's description of ``job``: module, parameters, inputs by digest, resources."""
+    entry = job.node.entry
+    inputs = {port: [InputFile(digest, path.name, path)
+                     for path, digest in zip(files, job.input_digests[port], strict=True)]
+              for port, files in job.input_files.items()}
+    needs = entry.manifest.resources
+    resources = ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu,
+                                timeout_s=getattr(needs, "timeout_s", None))
+    return RunRequest(backend_id, job.node.id, job.item.name,
+                      ModuleIdentity(entry.manifest, entry.digest, entry.folder),
+                      dict(job.node.params), inputs, resources, frozenset(user_ports))
+
+
+class FileDigests:
+    """SHA-256 of input files, remembered while a file keeps its size, mtime and inode.
+
+    One run hashes each user file once; a session keeps one of these across runs, so a
+    preview re-run does not hash the image again.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+    def of(self, path: Path) -> str:
+        """The digest of ``path``'s content."""
+        info = os.stat(path)
+        state = (info.st_size, info.st_mtime_ns, info.st_ino)
+        known = self._known.get(path)
+        if known is not None and known[0] == state:
+            return known[1]
+        digest = file_digest(path)
+        self._known[path] = (state, digest)
+        return digest
