@@ -55,7 +55,7 @@ class Engine:
                      for item in items for n in graph.order if n in needed]
         self._by_id = {job.id: job for job in self.jobs}
         self._running: dict[str, Job] = {}  # backend job id -> job
-        self._requests: dict[str, RunRequest] = {}  # job id -> its request, made once
+        self._requests: dict[str, tuple[RunRequest, str | None]] = {}  # job id -> request, refusal
         self._cancel = cancel or threading.Event()
         self.cancelled = False
         self._digests = digests or FileDigests()
@@ -125,17 +125,18 @@ class Engine:
             if entry is not None:
                 self._reuse(job, entry)
                 continue
-            request = self._request(job)
-            refusal = self.backend.refusal(request)
+            request, refusal = self._request(job)
             if refusal is not None:
                 self._fail(job, f"node '{job.where(batch=self.out.batch)}': {refusal}", None)
             elif self.backend.can_start(request) and self._inputs_sound(job):
                 self._submit(job, request)
 
-    def _request(self, job: Job) -> RunRequest:
+    def _request(self, job: Job) -> tuple[RunRequest, str | None]:
+        """The job's run request and why the backend could never run it, made once per job."""
         if job.id not in self._requests:
-            self._requests[job.id] = run_request(job, backend_id=f"{self.run_id}/{job.id}",
-                                                 user_ports=self._user_file_ports(job))
+            request = run_request(job, backend_id=f"{self.run_id}/{job.id}",
+                                  user_ports=self._user_file_ports(job))
+            self._requests[job.id] = request, self.backend.refusal(request)
         return self._requests[job.id]
 
     def _being_made(self, job: Job) -> bool:
