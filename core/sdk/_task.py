@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,7 +20,7 @@ from lamella.core.sdk._image import Calibration, Image
 from lamella.core.sdk._imageio import read_image, write_image
 from lamella.core.units import parse_quantity
 
-__all__ = ["ProgressCallback", "Task"]
+__all__ = ["ProgressCallback", "Task", "check_output_name", "output_name_problem", "shown"]
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -251,6 +253,9 @@ class Task:
         if missing:
             names = ", ".join(f"'{n}'" for n in missing)
             raise ModuleError(f"module finished without writing output {names}")
+        for name, files in self._written.items():
+            for filename in files:
+                self._check_written(name, filename)
         outputs_file = self.output_dir / OUTPUTS_FILE
         notes = {"outputs": self._written, "resolved": self._resolved, "warnings": self._warnings,
                  "metrics": self._metrics}
@@ -277,14 +282,80 @@ class Task:
         port_type = self.spec.outputs[name].removeprefix("list[").removesuffix("]")
         if kinds is not None and port_type not in kinds and port_type != "file":
             raise ModuleError(f"output '{name}' is a {port_type} port; it cannot take a {kinds[0]}")
-        return self.output_dir / filename
+        check_output_name(name, filename, self.spec.outputs[name])
+        path = self.output_dir / filename
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            what = "a symbolic link" if path.is_symlink() else "a folder or special file"
+            raise ModuleError(f"output '{name}': {filename} is already in outputs/ as {what}; the "
+                              "SDK does not write through links (remove it first)")
+        return path
 
     def _record(self, name: str, path: Path) -> Path:
         relative = path.relative_to(self.output_dir).as_posix()
+        check_output_name(name, relative, self.spec.outputs[name])
         files = self._written.setdefault(name, [])
         if relative not in files:
             files.append(relative)
         return path
+
+
+    def _check_written(self, name: str, filename: str) -> None:
+        """Each listed file is a plain file in outputs/ (the runner hashes and stores it)."""
+        check_output_name(name, filename, self.spec.outputs.get(name, "file"))
+        try:
+            mode = os.lstat(self.output_dir / filename).st_mode
+        except OSError:
+            return  # the runner reports a listed file that is missing
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            raise ModuleError(f"output '{name}': {shown(filename)} in outputs/ is {what}; write "
+                              "the file itself there")
+
+
+def output_name_problem(filename: str) -> str | None:
+    """Why ``filename`` is not a plain file name directly inside ``outputs/``; None if it is.
+
+    Plain names keep every output inside the node's own folder: no folder part, no ``..``,
+    nothing hidden, no control characters, not the runner's own ``outputs.json``.
+    """
+    if not filename:
+        return "is empty"
+    if "/" in filename or "\\" in filename:
+        return "holds '/'" if "/" in filename else "holds '\\'"
+    if any(ord(char) < 32 or ord(char) == 127 for char in filename):
+        return "holds a control character"
+    if filename.startswith("."):
+        return "starts with '.' (a hidden file)"
+    if filename == OUTPUTS_FILE:
+        return "is the runner's listing of outputs"
+    if len(os.fsencode(filename)) > 255:
+        return "is longer than 255 bytes"
+    return None
+
+
+_SUFFIXES = {"image": ".ome.tif", "labels": ".ome.tif", "mask": ".ome.tif",
+             "probabilities": ".ome.tif", "table": ".csv", "plot": ".png", "json": ".json"}
+
+
+def check_output_name(name: str, filename: str, port_type: str = "file") -> None:
+    """Raise a one-line ModuleError if ``filename`` cannot be output ``name``'s file."""
+    problem = output_name_problem(filename)
+    if problem:
+        base = port_type.removeprefix("list[").removesuffix("]")
+        example = name + (_SUFFIXES.get(base) or _suffix(filename))
+        raise ModuleError(f"output '{name}': file name {shown(filename)} {problem}; write it "
+                          f"directly in outputs/ under a plain name, e.g. '{example}'")
+
+
+def _suffix(filename: str) -> str:
+    suffix = Path(filename.replace("\\", "/")).suffix
+    return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
+
+
+def shown(text: str, limit: int = 120) -> str:
+    """``text`` quoted for a one-line message: control characters escaped, cut to ``limit``."""
+    quoted = repr(str(text))
+    return quoted if len(quoted) <= limit else quoted[:limit - 4] + "...'"
 
 
 def as_label_array(data: np.ndarray, what: str) -> np.ndarray:

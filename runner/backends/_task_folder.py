@@ -23,6 +23,7 @@ from lamella.core.sdk import (
     read_module_notes,
     read_outputs_file,
 )
+from lamella.runner.backends._output_checks import listing_problem
 from lamella.runner.backends.base import Artifact, NodeResult, Placement, RunRequest
 
 __all__ = ["TaskFolder", "in_user_terms", "lay_out", "read_result"]
@@ -47,6 +48,7 @@ class TaskFolder:
     inputs: dict[str, list[Path]] = field(default_factory=dict)
     states: dict[Path, _FileState | None] = field(default_factory=dict)
     originals: dict[Path, Path] = field(default_factory=dict)  # task input -> engine's file
+    output_types: dict[str, str] = field(default_factory=dict)  # port -> port type
 
     @property
     def log(self) -> Path:
@@ -77,7 +79,7 @@ def lay_out(root: Path, run: RunRequest, placement: Placement, *,
     originals = {task: file.locator for port, paths in inputs.items()
                  for task, file in zip(paths, run.inputs.get(port, []), strict=False)}
     placement = replace(placement, log=root / LOG_FILE)
-    return TaskFolder(root, placement, inputs, states, originals)
+    return TaskFolder(root, placement, inputs, states, originals, dict(spec.outputs))
 
 
 def in_user_terms(folder: TaskFolder, message: str) -> str:
@@ -102,9 +104,10 @@ def read_result(folder: TaskFolder, job_id: str, *, ok: bool, error: str = "",
     except (OSError, ValueError, KeyError, TypeError):
         return _failed(folder, job_id, "module finished without writing outputs/outputs.json",
                        exit_status)
-    missing = _listed_but_missing(outputs_dir, written)
-    if missing:
-        return _failed(folder, job_id, missing, exit_status)
+    # Before anything is hashed: a listed name may point outside the task folder.
+    problem = listing_problem(outputs_dir, written, folder.output_types)
+    if problem:
+        return _failed(folder, job_id, problem, None)
     artifacts = _artifacts(outputs_dir, written, digests or {})
     return NodeResult(job_id, True, exit_status=0, outputs=written, artifacts=artifacts,
                       resolved=notes.resolved, warnings=notes.warnings, metrics=notes.metrics,
@@ -115,14 +118,6 @@ def _failed(folder: TaskFolder, job_id: str, error: str, exit_status: int | None
             changed: list[tuple[str, str]] | None = None) -> NodeResult:
     return NodeResult(job_id, False, error=error, exit_status=exit_status,
                       changed_inputs=changed or [], log=folder.log, placement=folder.placement)
-
-
-def _listed_but_missing(outputs_dir: Path, written: dict[str, list[str]]) -> str:
-    for port, files in written.items():
-        for name in files:
-            if not (outputs_dir / name).is_file():
-                return f"output '{port}': file {name} listed but not written"
-    return ""
 
 
 def _artifacts(outputs_dir: Path, written: dict[str, list[str]],
