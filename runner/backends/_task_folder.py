@@ -23,7 +23,7 @@ from lamella.core.sdk import (
     read_module_notes,
     read_outputs_file,
 )
-from lamella.runner.backends._output_checks import listing_problem
+from lamella.runner.backends._output_checks import content_problem, listing_problem
 from lamella.runner.backends.base import Artifact, NodeResult, Placement, RunRequest
 
 __all__ = ["TaskFolder", "in_user_terms", "lay_out", "read_result"]
@@ -105,7 +105,8 @@ def read_result(folder: TaskFolder, job_id: str, *, ok: bool, error: str = "",
         return _failed(folder, job_id, "module finished without writing outputs/outputs.json",
                        exit_status)
     # Before anything is hashed: a listed name may point outside the task folder.
-    problem = listing_problem(outputs_dir, written, folder.output_types)
+    problem = (listing_problem(outputs_dir, written, folder.output_types)
+               or content_problem(outputs_dir, written, folder.output_types))
     if problem:
         return _failed(folder, job_id, problem, None)
     artifacts = _artifacts(outputs_dir, written, digests or {})

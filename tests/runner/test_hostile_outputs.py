@@ -155,4 +155,111 @@ def test_a_listing_written_by_hand_touches_nothing_outside(tmp_path: Path, isola
     assert not [p for p in (isolated_cache / "store").rglob("*") if p.suffix == ".csv"]
 
 
-BAD_INPUTS = [*SDK_NAMES, SDK_LINK, *RUNNER_NAMES]
+# save_file: the module writes raw content under a typed port, bypassing the typed savers.
+RAW = """\
+import json
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+def run(task):
+    path = Path(task.folder, {filename!r})
+    {write}
+    task.save_file({port!r}, path)
+"""
+
+WRONG_CONTENT = [
+    ("image", "image", "image.ome.tif", "path.write_bytes(b'not an image')",
+     BadInput("image-not-tiff", "12 bytes of text as an image output",
+              f"{FAILED}: output 'image' (image.ome.tif): not a TIFF file (the module wrote 12 bytes "
+              "of text); write it with task.save_image", 1)),
+    ("image", "image", "image.ome.tif",
+     "tifffile.imwrite(path, np.zeros((64, 64), np.uint16)); path.write_bytes(path.read_bytes()[:4000])",
+     BadInput("image-truncated", "a TIFF cut short as an image output",
+              f"{FAILED}: output 'image' (image.ome.tif): truncated TIFF (its pixel data needs 8192 "
+              "bytes from byte 224, the file has 4000); write it with task.save_image", 1)),
+    ("labels", "labels", "labels.ome.tif", "tifffile.imwrite(path, np.full((4, 4), 0.5, np.float32))",
+     BadInput("labels-float", "a float TIFF as a labels output",
+              f"{FAILED}: output 'labels' (labels.ome.tif): holds float32 values, not integer labels; "
+              "write it with task.save_labels", 1)),
+    ("mask", "mask", "mask.ome.tif", "tifffile.imwrite(path, np.arange(16, dtype=np.uint8).reshape(4, 4))",
+     BadInput("mask-not-binary", "values 0..15 as a mask output",
+              f"{FAILED}: output 'mask' (mask.ome.tif): not a binary mask (values 0, 1, 2 ..., not "
+              "only 0 and 255 or 0 and 1); write it with task.save_mask", 1)),
+    ("mask", "mask", "mask.ome.tif", "tifffile.imwrite(path, np.ones((4, 4), np.float32))",
+     BadInput("mask-float", "a float TIFF as a mask output",
+              f"{FAILED}: output 'mask' (mask.ome.tif): holds float32 values, not a binary mask "
+              "(0 and 255); write it with task.save_mask", 1)),
+    ("probs", "probabilities", "probs.ome.tif", "tifffile.imwrite(path, np.full((4, 4), 1.5, np.float32))",
+     BadInput("probabilities-above-1", "1.5 in a probabilities output",
+              f"{FAILED}: output 'probs' (probs.ome.tif): probabilities must lie in [0, 1], found "
+              "values from 1.5 to 1.5; write it with task.save_probabilities", 1)),
+    ("probs", "probabilities", "probs.ome.tif",
+     "tifffile.imwrite(path, np.array([[0.5, np.nan], [0, 1]], np.float32))",
+     BadInput("probabilities-nan", "NaN in a probabilities output",
+              f"{FAILED}: output 'probs' (probs.ome.tif): probabilities must lie in [0, 1], found NaN "
+              "or infinite values; write it with task.save_probabilities", 1)),
+    ("probs", "probabilities", "probs.ome.tif", "tifffile.imwrite(path, np.ones((4, 4), np.uint8))",
+     BadInput("probabilities-integer", "a uint8 TIFF as a probabilities output",
+              f"{FAILED}: output 'probs' (probs.ome.tif): holds uint8 values, not float probabilities; "
+              "write it with task.save_probabilities", 1)),
+    ("table", "table", "table.csv", "tifffile.imwrite(path, np.ones((4, 4), np.uint8))",
+     BadInput("table-binary", "a TIFF as a table output",
+              f"{FAILED}: output 'table' (table.csv): not a CSV text file (binary data); write it "
+              "with task.save_table", 1)),
+    ("table", "table", "table.csv", "path.write_bytes(b'')",
+     BadInput("table-empty", "an empty file as a table output",
+              f"{FAILED}: output 'table' (table.csv): empty file, a table needs a header row; "
+              "write it with task.save_table", 1)),
+    ("plot", "plot", "plot.png", "path.write_text('<svg/>')",
+     BadInput("plot-not-png", "SVG text named .png as a plot output",
+              f"{FAILED}: output 'plot' (plot.png): not a PNG file (the module wrote 6 bytes of text); "
+              "write it with task.save_plot", 1)),
+    ("plot", "plot", "plot.pdf", "path.write_bytes(b'%PDF-1.4')",
+     BadInput("plot-other-format", "a PDF as a plot output",
+              f"{FAILED}: output 'plot' (plot.pdf): a plot is a PNG, with an optional SVG, not "
+              "'.pdf'; write it with task.save_plot", 1)),
+    ("values", "json", "values.json", "path.write_text('{\"a\": ')",
+     BadInput("json-invalid", "broken JSON as a json output",
+              f"{FAILED}: output 'values' (values.json): not valid JSON (Expecting value at line 1 "
+              "column 7); write it with task.save_json", 1)),
+    ("model", "model", "model.pt", "path.write_bytes(b'')",
+     BadInput("model-empty", "an empty file as a model output",
+              f"{FAILED}: output 'model' (model.pt): empty file (0 bytes); a model output is the "
+              "trained model's file", 1)),
+]
+
+
+@pytest.mark.parametrize("case", WRONG_CONTENT, ids=[c[-1].id for c in WRONG_CONTENT])
+def test_wrong_content_under_a_port_type_fails_that_node(tmp_path: Path, isolated_cache: Path,
+                                                         case: tuple) -> None:
+    port, kind, filename, write, bad = case
+    done = run_module(tmp_path, RAW.format(filename=filename, write=write, port=port), port=port,
+                      outputs={port: kind})
+    assert (done.returncode, done.stderr.splitlines()[0]) == (bad.exit_status, bad.line(tmp_path))
+    assert not (tmp_path / "out" / filename).exists()
+    assert not list((isolated_cache / "store").rglob(filename))
+
+
+GOOD = """\
+import numpy as np
+
+def run(task):
+    data = np.zeros((6, 6), np.uint8)
+    data[1:3, 1:3] = 1
+    task.save_mask("mask", data)
+    task.save_labels("labels", data.astype(np.int64) * 7)
+    task.save_probabilities("probs", np.stack([data * 0.25, 1 - data * 0.25]))
+    task.save_table("table", [])
+"""
+
+
+def test_what_the_sdk_writes_passes_the_checks(tmp_path: Path) -> None:
+    outputs = {"mask": "mask", "labels": "labels", "probs": "probabilities", "table": "table"}
+    done = run_module(tmp_path, GOOD, port="mask", outputs=outputs)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "result.ome.tif").is_file()
+
+
+BAD_INPUTS = [*SDK_NAMES, SDK_LINK, *RUNNER_NAMES, *(c[-1] for c in WRONG_CONTENT)]
