@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 
 from lamella.core._suggest import did_you_mean
 from lamella.core.errors import LamellaError
+from lamella.core.manifest._params import parse_duration
 from lamella.runner.backends import backend_names
 
 __all__ = [
@@ -180,3 +181,14 @@ def check_targets(targets: object, nodes: Sequence[str]) -> list[str]:
             raise ArgumentError("targets", f"the workflow has no node '{target}'"
                                 f"{did_you_mean(target, nodes)} (nodes: {', '.join(nodes)})")
     return list(targets)
+
+
+def check_timeout(timeout: object) -> float | None:
+    """A time limit for every node of a run, in seconds ('10 min', '90 s', 600), or None."""
+    if timeout is None:
+        return None
+    try:
+        return parse_duration(timeout)
+    except ValueError as exc:
+        value = timeout if isinstance(timeout, str) else None
+        raise ArgumentError("timeout", str(exc), value=value) from None

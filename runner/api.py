@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
@@ -34,6 +35,7 @@ from lamella.runner._arguments import (
     check_modules,
     check_path,
     check_targets,
+    check_timeout,
     require_path,
 )
 from lamella.runner._execute import RunSpec, execute
@@ -99,7 +101,7 @@ class Analysis:
             cache_dir: str | Path | None = None,
             on_event: Callable[[RunEvent], None] | None = None,
             backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
-            gpus: Sequence[str] | None = None) -> RunResult:
+            gpus: Sequence[str] | None = None, timeout: str | float | None = None) -> RunResult:
         """Run the workflow once, or once per file matching ``batch`` (``GLOB`` or ``NAME=GLOB``).
 
         Results go to ``out`` (default ``results/<workflow name>``), replacing the results
@@ -116,11 +118,13 @@ class Analysis:
         ``backend`` names where modules run (``local``: warm worker processes; ``isolated``:
         a fresh process per node in a folder sharing nothing with the cache); ``targets``
         runs only those nodes and what they read; ``gpus`` lists the GPU ids nodes may be
-        given (default: ``CUDA_VISIBLE_DEVICES``).
+        given (default: ``CUDA_VISIBLE_DEVICES``). ``timeout`` limits how long each node may
+        run (``'10 min'``, ``'90 s'``, ``'2 h'``, or seconds), instead of the modules' own
+        ``resources.timeout``; a node past it is stopped and fails, its downstream skipped.
         """
         spec = self.run_spec(inputs=inputs, batch=batch, params=params, sweep=sweep, out=out,
                              jobs=jobs, use_cache=use_cache, on_event=on_event, backend=backend,
-                             targets=targets, gpus=gpus)
+                             targets=targets, gpus=gpus, timeout=timeout)
         cache_root = check_path("cache_dir", cache_dir) or default_cache_dir()
         return execute(spec, store=CacheStore(cache_root))
 
@@ -130,7 +134,7 @@ class Analysis:
                  jobs: int | None = None, use_cache: bool = True,
                  on_event: Callable[[RunEvent], None] | None = None,
                  backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
-                 gpus: Sequence[str] | None = None) -> RunSpec:
+                 gpus: Sequence[str] | None = None, timeout: str | float | None = None) -> RunSpec:
         """Check the arguments of :meth:`run` and say what the run does, running nothing."""
         given, pattern = check_inputs(inputs), check_batch(batch)
         overrides, grid = check_params(params), check_sweep(sweep)
@@ -139,7 +143,7 @@ class Analysis:
         use_cache = check_flag("use_cache", use_cache)
         emit = check_callback("on_event", on_event) or (lambda event: None)
         backend_name, gpu_ids = check_backend(backend), check_gpus(gpus)
-        graph = self.graph
+        graph = _limited(self.graph, check_timeout(timeout))
         chosen = check_targets(targets, graph.order)
         items = (batch_items(self.workflow, pattern, given) if pattern is not None
                  else [single_item(self.workflow, given)])
@@ -148,6 +152,21 @@ class Analysis:
                        targets=chosen, backend=backend_name, gpu_ids=gpu_ids)
 
 
+
+
+def _limited(graph: WorkflowGraph, timeout_s: float | None) -> WorkflowGraph:
+    """``graph`` with every node's time limit set to ``timeout_s`` (None: the manifests')."""
+    if timeout_s is None:
+        return graph
+    nodes = {}
+    for node_id, node in graph.nodes.items():
+        manifest = node.entry.manifest
+        limited = manifest.model_copy(update={
+            "resources": manifest.resources.model_copy(update={"timeout": timeout_s})})
+        entry = dataclasses.replace(node.entry, manifest=limited)
+        entry.__dict__["digest"] = node.entry.digest  # the same code: keep its hash
+        nodes[node_id] = dataclasses.replace(node, entry=entry)
+    return dataclasses.replace(graph, nodes=nodes)
 
 
 def _safe_name(name: str) -> str:

@@ -93,8 +93,8 @@ class Session:
         """Start a run in the background and return its handle at once.
 
         ``run_arguments`` are those of :meth:`Analysis.run` (``inputs``, ``batch``,
-        ``params``, ``sweep``, ``targets``, ``out``, ``use_cache``), checked before this
-        returns. With ``preview`` the results go to a new folder of the session's scratch
+        ``params``, ``sweep``, ``targets``, ``out``, ``use_cache``, ``timeout``), checked
+        before this returns. With ``preview`` the results go to a new folder of the session's scratch
         space (``out`` must not be given).
         """
         if self._closed:

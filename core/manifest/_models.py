@@ -6,11 +6,11 @@ Field descriptions are written for module authors; they double as the published 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from lamella.core.manifest._params import ParamSpec
+from lamella.core.manifest._params import ParamSpec, parse_duration
 from lamella.core.manifest._validators import (
     Category,
     Entrypoint,
@@ -23,6 +23,14 @@ from lamella.core.manifest._validators import (
 __all__ = ["InputPort", "Manifest", "OutputPort", "Resources"]
 
 _STRICT = ConfigDict(extra="forbid")
+
+# Written as quantities are ('10 min', '90 s', '2 h'; a bare number is seconds), kept in seconds.
+Duration = Annotated[
+    float, BeforeValidator(parse_duration),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*[A-Za-z]*\s*$"},
+        {"type": "number", "exclusiveMinimum": 0}]}),
+]
 
 
 class InputPort(BaseModel):
@@ -60,6 +68,12 @@ class Resources(BaseModel):
     threads: int = Field(default=1, ge=1, description="CPU threads one run uses.")
     network: bool = Field(
         default=False, description="If true, the module needs network access while running."
+    )
+    timeout: Duration | None = Field(
+        default=None,
+        description="Longest one run may take before it is stopped and its node fails, e.g. "
+        "'10 min', '90 s' or '2 h' (a bare number is seconds); absent or null: no limit. A run's "
+        "--timeout replaces it for every node.",
     )
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "ParamSpec",
     "QuantityParam",
     "StringParam",
+    "format_duration",
+    "parse_duration",
 ]
 
 
@@ -269,3 +271,39 @@ ParamSpec = Annotated[
     IntParam | FloatParam | BoolParam | StringParam | EnumParam | QuantityParam,
     Field(discriminator="type"),
 ]
+
+
+# ----- durations (a module's resources.timeout, a run's --timeout) -------------------------
+_SECONDS_PER_UNIT: dict[str, float] = {
+    "ms": 0.001, "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
+    "min": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hour": 3600.0, "hours": 3600.0,
+}
+_DURATION = re.compile(r"^\s*(?P<value>\d+(\.\d*)?|\.\d+)\s*(?P<unit>[a-z]+)?\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds in a duration written as users write quantities: ``'10 min'``, ``'90 s'``, ``'2 h'``.
+
+    A bare number (or numeric text) is seconds. Raises ValueError, with an example, for
+    anything else, and for zero, negative or infinite durations.
+    """
+    seconds: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value.lower())):
+        unit = match["unit"] or "s"
+        if unit in _SECONDS_PER_UNIT:
+            seconds = float(match["value"]) * _SECONDS_PER_UNIT[unit]
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError("expected a duration above 0 such as '10 min', '90 s' or '2 h' (a bare "
+                         f"number is seconds), got {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in its largest whole unit: ``'10 min'``, ``'2 h'``, ``'90 s'``, ``'0.25 s'``."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"

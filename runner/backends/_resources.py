@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lamella.core.manifest._params import format_duration
 from lamella.runner.backends.base import HostCapacity, Placement, ResourceRequest
 
-__all__ = ["ResourcePool"]
+__all__ = ["ResourcePool", "timeout_error"]
+
+
+def timeout_error(limit_s: float) -> str:
+    """How every backend says a run went past its time limit (the engine adds the node)."""
+    return f"exceeded its {format_duration(limit_s)} timeout and was stopped"
 
 
 @dataclass

@@ -71,6 +71,7 @@ def _send(conn: Connection, message: dict[str, Any]) -> None:
 def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
     """Run one task; return ``{"job_id", "ok", "error", "exit_status", "digests"}``."""
     job_id, task_dir = message["job_id"], Path(message["task_dir"])
+    _send(conn, {"job_id": job_id, "begun": True})  # the job's time limit counts from here
     reporter = _ProgressReporter(conn, job_id)
     _forget_if_changed(Path(message["module_dir"]), message.get("module_digest", ""))
     _grant_gpus(message.get("gpu_ids") or [])

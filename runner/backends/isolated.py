@@ -27,7 +27,7 @@ from typing import Any
 
 from lamella.core.cache_keys import file_digest
 from lamella.runner.backends._requirements import unmet_requirement
-from lamella.runner.backends._resources import ResourcePool
+from lamella.runner.backends._resources import ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
     Backend,
@@ -157,10 +157,9 @@ class IsolatedBackend(Backend):
 
     def _timed_out(self, job_id: str, task: _Task) -> NodeResult:
         limit = task.run.resources.timeout_s
+        assert limit is not None
         self.cancel(job_id)
-        return read_result(task.folder, job_id, ok=False, error=f"timed out after {limit:g} s and "
-                           "was stopped (give the node more time with resources.timeout_s, or a "
-                           "smaller image)")
+        return read_result(task.folder, job_id, ok=False, error=timeout_error(limit))
 
     def _close_task(self, job_id: str) -> None:
         task = self._tasks.pop(job_id)

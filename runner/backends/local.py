@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from lamella.runner.backends._requirements import unmet_requirement
-from lamella.runner.backends._resources import ResourcePool
+from lamella.runner.backends._resources import ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
     Backend,
@@ -50,7 +50,7 @@ class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
     job: RunRequest | None = None
-    started: float = 0.0
+    started: float | None = None  # when the worker began the job: its time limit counts from then
 
 
 class LocalBackend(Backend):
@@ -93,7 +93,7 @@ class LocalBackend(Backend):
         self._folders[run.job_id] = folder
         placement = folder.placement
         worker = self._idle_worker()
-        worker.job, worker.started = run, time.monotonic()
+        worker.job, worker.started = run, None
         worker.conn.send({
             "job_id": run.job_id, "module_dir": str(run.module.folder),
             "module_digest": run.module.digest, "entrypoint": run.manifest.entrypoint,
@@ -147,19 +147,24 @@ class LocalBackend(Backend):
         return updates
 
     def _wait_s(self, busy: list[_Worker], timeout: float) -> float:
-        deadlines = [w.started + t - time.monotonic() for w in busy
-                     if w.job is not None and (t := w.job.resources.timeout_s) is not None]
+        deadlines = [w.started + t - time.monotonic() for w in busy if w.job is not None
+                     and w.started is not None and (t := w.job.resources.timeout_s) is not None]
         return max(0.0, min([timeout, *deadlines]))
 
     def _overdue(self, worker: _Worker) -> bool:
         limit = worker.job.resources.timeout_s if worker.job is not None else None
-        return limit is not None and time.monotonic() - worker.started >= limit
+        return (limit is not None and worker.started is not None
+                and time.monotonic() - worker.started >= limit)
 
     def _read_messages(self, worker: _Worker) -> list[NodeProgress | NodeResult]:
         updates: list[NodeProgress | NodeResult] = []
         try:
             while worker.job is not None and worker.conn.poll():
-                updates.append(self._to_update(worker, worker.conn.recv()))
+                message = worker.conn.recv()
+                if "begun" in message:  # a fresh worker's start-up is not the job's time
+                    worker.started = time.monotonic()
+                else:
+                    updates.append(self._to_update(worker, message))
         except (EOFError, OSError):
             updates.append(self._worker_died(worker))
         return updates
@@ -187,9 +192,9 @@ class LocalBackend(Backend):
     def _time_out(self, worker: _Worker) -> NodeResult:
         assert worker.job is not None
         job_id, limit = worker.job.job_id, worker.job.resources.timeout_s
+        assert limit is not None
         self._stop(worker)
-        return self._result(job_id, ok=False, error=f"timed out after {limit:g} s and was stopped "
-                            "(give the node more time with resources.timeout_s, or a smaller image)")
+        return self._result(job_id, ok=False, error=timeout_error(limit))
 
     # ----- stopping ---------------------------------------------------------------------
     def cancel(self, job_id: str) -> None:

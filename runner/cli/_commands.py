@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> None:
                                   out=args.out,
                                   jobs=args.jobs, use_cache=not args.no_cache,
                                   cache_dir=args.cache_dir, on_event=sink, backend=args.backend,
-                                  targets=args.until or None, gpus=args.gpus)
+                                  targets=args.until or None, gpus=args.gpus,
+                                  timeout=args.timeout)
         finally:
             sink.close()
     if args.explain:
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> None:
 # The API's argument names and the options that set them.
 _OPTIONS = {"inputs": "--input", "batch": "--batch", "params": "--set", "sweep": "--sweep",
             "out": "--out", "jobs": "--jobs", "backend": "--backend", "targets": "--until",
-            "gpus": "--gpus",
+            "gpus": "--gpus", "timeout": "--timeout",
             "cache_dir": "--cache-dir", "modules": "--modules"}
 
 

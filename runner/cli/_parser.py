@@ -63,6 +63,9 @@ def _add_run(run: argparse.ArgumentParser) -> None:
                      help="run only NODE and the nodes it reads from (repeatable)")
     run.add_argument("--gpus", metavar="IDS", help="GPU ids nodes may be given, e.g. 0,1 "
                      "(default: CUDA_VISIBLE_DEVICES); each running node gets its own")
+    run.add_argument("--timeout", metavar="DURATION", help="stop and fail any node running "
+                     "longer, e.g. '10 min', '90 s', '2 h' (replaces the modules' own "
+                     "resources.timeout)")
     run.add_argument("--no-cache", action="store_true", help="re-run every node (results still "
                      "refresh the cache)")
     run.add_argument("--explain", action="store_true", help="say why each node ran or was reused")

@@ -32,7 +32,7 @@ from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._points import node_for
 from lamella.runner.engine._publish import OutputFolder
-from lamella.runner.engine._requests import FileDigests, run_request
+from lamella.runner.engine._requests import FileDigests, failure_message, run_request
 
 __all__ = ["Engine", "EventSink", "log_tail"]
 
@@ -246,7 +246,8 @@ class Engine:
             elif update.ok:
                 self._finish(job, update)
             else:
-                self._fail(job, update.error, update.exit_status)
+                self._fail(job, failure_message(job, self._requests[job.id][0], update.error,
+                                                batch=self.out.batch), update.exit_status)
         finally:
             self.backend.release(update.job_id)
 

@@ -1,4 +1,7 @@
-"""From a job to the data a backend runs: the run request, and digests of the user's files."""
+"""From a job to the data a backend runs: the run request, and digests of the user's files.
+
+Also the engine's wording of a run that went past its time limit.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from pathlib import Path
 
 from lamella.core.cache_keys import file_digest
 from lamella.runner.backends import InputFile, ModuleIdentity, ResourceRequest, RunRequest
+from lamella.runner.backends._resources import timeout_error
 from lamella.runner.engine._jobs import Job
 
-__all__ = ["FileDigests", "run_request"]
+__all__ = ["FileDigests", "failure_message", "run_request"]
 
 
 def run_request(job: Job, *, backend_id: str, user_ports: set[str]) -> RunRequest:
@@ -19,11 +23,20 @@ def run_request(job: Job, *, backend_id: str, user_ports: set[str]) -> RunReques
                      for path, digest in zip(files, job.input_digests[port], strict=True)]
               for port, files in job.input_files.items()}
     needs = entry.manifest.resources
-    resources = ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu,
-                                timeout_s=getattr(needs, "timeout_s", None))
+    resources = ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu, timeout_s=needs.timeout)
     return RunRequest(backend_id, job.node.id, job.item.name,
                       ModuleIdentity(entry.manifest, entry.digest, entry.folder),
                       dict(job.node.params), inputs, resources, frozenset(user_ports))
+
+
+def failure_message(job: Job, request: RunRequest, error: str, *, batch: bool) -> str:
+    """The node's failure in one line: a run past its time limit names node, module and limit."""
+    limit = request.resources.timeout_s
+    if limit is None or error != timeout_error(limit):
+        return error
+    manifest = job.node.entry.manifest
+    return (f"node '{job.where(batch=batch)}' ({manifest.id} {manifest.version}) {error}; give it "
+            "more time with --timeout (timeout= in Python)")
 
 
 class FileDigests:
