@@ -13,7 +13,10 @@ __all__ = [
     "check_wire_ref",
     "parse_module_ref",
     "parse_wire_ref",
+    "quoted",
 ]
+
+MAX_NODE_ID = 64  # node ids become folder and log file names (at most 255 bytes each)
 
 _MODULE_REF = re.compile(
     r"^(?P<id>[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*)(@(?P<version>\d+(\.\d+){0,2}))?$"
@@ -63,7 +66,7 @@ def parse_module_ref(text: str) -> ModuleRef:
     match = _MODULE_REF.match(text.strip())
     if not match:
         raise ValueError(
-            f"'{text}' is not a module reference; write 'owner/name@version', "
+            f"{quoted(text)} is not a module reference; write 'owner/name@version', "
             "e.g. 'lamella/threshold@1'"
         )
     return ModuleRef(match["id"], match["version"])
@@ -74,7 +77,7 @@ def parse_wire_ref(text: str) -> WireRef:
     match = _WIRE_REF.match(text.strip())
     if not match:
         raise ValueError(
-            f"'{text}' is not a connection; write 'node.port' (e.g. 'load.image') "
+            f"{quoted(text)} is not a connection; write 'node.port' (e.g. 'load.image') "
             "or '$inputs.name' (e.g. '$inputs.image')"
         )
     if match["input"]:
@@ -90,7 +93,7 @@ def check_module_ref(text: str) -> str:
     """
     ref = parse_module_ref(text)
     if ref.version is None:
-        raise ValueError(f"'{text}' does not say which version; pin one, e.g. '{ref.id}@1' "
+        raise ValueError(f"{quoted(text)} does not say which version; pin one, e.g. '{ref.id}@1' "
                          f"(`lamella modules show {ref.id}` shows the versions found)")
     return text
 
@@ -103,9 +106,18 @@ def check_wire_ref(text: str) -> str:
 
 def check_node_id(text: str) -> str:
     """Field rule: node ids are lower-case names such as 'segment' or 'load-image'."""
+    if len(text) > MAX_NODE_ID:
+        raise ValueError(f"{quoted(text)} ({len(text)} characters) is too long for a node id; "
+                         f"use at most {MAX_NODE_ID} characters, e.g. 'segment'")
     if not _NODE_ID.match(text):
         raise ValueError(
-            f"'{text}' is not a valid node id. A node id is a lower-case name of letters, "
+            f"{quoted(text)} is not a valid node id. A node id is a lower-case name of letters, "
             "digits, '-' and '_', starting with a letter, e.g. 'segment'."
         )
     return text
+
+
+def quoted(text: str, limit: int = 120) -> str:
+    """``'text'`` for a message, cut to ``limit`` characters so a line stays readable."""
+    text = str(text)
+    return f"'{text}'" if len(text) <= limit - 2 else f"'{text[:limit - 5]}...'"

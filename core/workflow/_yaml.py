@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,17 +12,28 @@ from typing import Any
 import pydantic
 import yaml
 
-from lamella.core.errors import WorkflowError, WorkflowFileError
+from lamella.core.errors import Problem, WorkflowError, WorkflowFileError
 from lamella.core.manifest import pydantic_problems
 from lamella.core.workflow._models import SCHEMA_VERSION, Workflow
+from lamella.core.workflow._refs import quoted
 
-__all__ = ["dump_workflow", "load_workflow", "parse_value", "parse_workflow", "save_workflow"]
+__all__ = ["MAX_NODES", "MAX_WORKFLOW_BYTES", "dump_workflow", "load_workflow", "parse_value",
+           "parse_workflow", "save_workflow"]
+
+# Far above any workflow a person or the editor writes (the examples are 1-2 KB, 7 nodes),
+# far below what takes noticeable time and memory to check (a 50 MB file of 583,000 nodes
+# took minutes and gigabytes).
+MAX_WORKFLOW_BYTES = 2**20
+MAX_NODES = 1000
+_PROBLEM_WHERE_CHARS = 80
+_PROBLEM_CHARS = 300
 
 
 def load_workflow(path: str | Path) -> Workflow:
     """Read and check a workflow file (structure only; see graph validation for wiring)."""
     path = Path(path)
     try:
+        _check_file(path, os.stat(path))  # before reading: the size bounds all later work
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkflowFileError(f"{path}: workflow file not found (check the path)") from None
@@ -35,16 +47,50 @@ def load_workflow(path: str | Path) -> Workflow:
     return parse_workflow(text, source=path)
 
 
+def _check_file(path: Path, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        raise WorkflowFileError(f"{path}: not a regular file; give the workflow's .yaml file")
+    _check_size(str(path), info.st_size)
+
+
+def _check_size(name: str, size: int) -> None:
+    if size > MAX_WORKFLOW_BYTES:
+        raise WorkflowFileError(
+            f"{name}: the file is {size:,} bytes, above the {MAX_WORKFLOW_BYTES:,} bytes (1 MB) a "
+            "workflow file may take; a workflow lists steps, not data (run many images with --batch)")
+
+
 def parse_workflow(text: str, *, source: Path | None = None) -> Workflow:
     """Parse workflow YAML text; ``source`` names the file in messages and anchors paths."""
     name = str(source) if source else "<workflow>"
+    if len(text) > MAX_WORKFLOW_BYTES // 4:  # only a long text can be too large
+        _check_size(name, len(text.encode("utf-8", "surrogatepass")))
     data = _safe_yaml(text, name)
     _check_version(data, name)
+    _check_node_count(data, name)
     try:
         workflow = Workflow.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise WorkflowError(name, pydantic_problems(exc, root=Workflow, schema="workflow")) from None
+        problems = pydantic_problems(exc, root=Workflow, schema="workflow")
+        raise WorkflowError(name, [_short(p) for p in problems]) from None
     return workflow.with_source(source.resolve() if source else None)
+
+
+def _check_node_count(data: dict[str, Any], name: str) -> None:
+    nodes = data.get("nodes")
+    if isinstance(nodes, dict) and len(nodes) > MAX_NODES:
+        raise WorkflowFileError(
+            f"{name}: the workflow has {len(nodes)} nodes, above the limit of {MAX_NODES}; split "
+            "it into several workflows (run many images with --batch, not one node per image)")
+
+
+def _short(problem: Problem) -> Problem:
+    """The problem with its location and message cut to a readable length."""
+    return Problem(_cut(problem.where, _PROBLEM_WHERE_CHARS), _cut(problem.message, _PROBLEM_CHARS))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _safe_yaml(text: str, name: str) -> dict[str, Any]:
@@ -78,6 +124,11 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if isinstance(key_node, yaml.MappingNode | yaml.SequenceNode):
+                what = "mapping" if isinstance(key_node, yaml.MappingNode) else "list"
+                # An alias's node marks where its anchor is; then name the mapping using it.
+                mark = max(key_node.start_mark, node.start_mark, key=lambda m: m.index)
+                raise yaml.constructor.ConstructorError(None, None, f"a {what} used as a key", mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -113,14 +164,16 @@ def parse_value(text: str) -> Any:
 def _constructor_message(exc: yaml.constructor.ConstructorError) -> str:
     problem = exc.problem or ""
     if problem.startswith("duplicate key"):
-        return f"'{problem.split(chr(39))[1]}' appears twice; give each key once"
+        return f"{quoted(problem[15:-1])} appears twice; give each key once"
+    if problem.endswith("used as a key"):
+        return f"{problem}; keys are plain names such as 'segment' (write 'key: value')"
     return _tag_message(exc)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
     tag = (exc.problem or "").split("tag '")[-1].rstrip("'").replace("tag:yaml.org,2002:", "!!")
     return (
-        f"the YAML tag '{tag}' is not allowed; workflows hold plain data only "
+        f"the YAML tag {quoted(tag)} is not allowed; workflows hold plain data only "
         "(remove the tag)"
     )
 
