@@ -16,6 +16,7 @@ and may add the values the module chose for automatic parameters and its warning
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -89,10 +90,11 @@ def prepare_task_folder(
 ) -> TaskSpec:
     """Create the task folder: put input files into ``inputs/<port>/`` and write task.json.
 
-    Input files are symlinked, so large images cost nothing to pass from node to node (the
-    runner links only to read-only files of its cache). Ports named in ``copied`` get copies
-    instead: the runner copies the user's own files that way, so a module that wrongly
-    writes to its input changes its own copy, never the user's original.
+    Input files are linked, so large images cost nothing to pass from node to node (the
+    runner links only to read-only files of its cache): hard links where the folder shares
+    the files' filesystem, symlinks otherwise (see :func:`_link`). Ports named in ``copied``
+    get copies instead: the runner copies the user's own files that way, so a module that
+    wrongly writes to its input changes its own copy, never the user's original.
     """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / OUTPUTS_DIR).mkdir(exist_ok=True)
@@ -124,10 +126,28 @@ def _place_input(folder: Path, port: str, index: int | None, source: Path, *, li
     # two files with the same name stay distinct.
     target = port_dir / (source.name if index is None else f"{index}-{source.name}")
     if link:
-        os.symlink(source.resolve(), target)
+        _link(source.resolve(), target)
     else:
         shutil.copyfile(source, target)  # content only: the copy is the task's own, writable
     return target.relative_to(folder).as_posix()
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link ``source`` at ``target``; a symlink where a hard link is not possible.
+
+    A hard link holds the file itself, not its name: when another run on the same cache
+    replaces or removes the stored result (``--no-cache``, a repair), a running module
+    keeps reading the very file it was given, and its input's size, mtime and inode stay
+    as they were, so no write is wrongly reported. A write to the shared read-only file
+    still changes its mtime and is caught. Another filesystem, or a file another user
+    owns under ``fs.protected_hardlinks``, gets a symlink.
+    """
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
+            raise
+        os.symlink(source, target)
 
 
 class ModuleNotes(BaseModel):

@@ -11,7 +11,8 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from lamella.runner.cache._store import CacheEntry, CacheStore
+from lamella.runner.cache._entry import CacheEntry
+from lamella.runner.cache._store import CacheStore
 
 __all__ = ["Pruned", "RemovedEntry", "parse_size", "prune"]
 
@@ -74,7 +75,7 @@ def prune(store: CacheStore, *, older_than_days: float | None = None,
     now = time.time() if now is None else now
     pruned = Pruned()
     with store.exclusive("prune"):
-        store.remove_abandoned_runs()
+        store.remove_abandoned_runs(alone=True)
         kept = sorted((RemovedEntry(e, e.size_bytes(), e.last_used(), "") for e in store.entries()),
                       key=lambda found: found.last_used)  # least recently used first
         if older_than_days is not None:

@@ -7,6 +7,7 @@ Layout under the cache folder::
     digests/<d[:2]>/<d>      a symlink to a stored file with content digest d
     tmp/<run id>/            scratch of runs in progress (task folders of the local backend)
     tmp/put-*/               an entry being assembled (renamed into store/ once whole)
+    tmp/replaced-<key>-*/    an entry --no-cache replaced while other runs may read it
     history/<id>.json        the key components of each node's latest run (for --explain)
     lock                     shared by running runs, taken alone by ``clear``
 
@@ -15,7 +16,16 @@ cache's filesystem, checked copies otherwise) and renamed into ``store/`` in one
 a killed run never leaves a half-written entry. Stored output files are made read-only and
 their size and modification time are kept in ``entry.json``: an entry whose files no longer
 match (truncated, overwritten, missing) is damaged, discarded, and made again by the next
-run that needs it. Checking costs one ``stat`` per file, so a cache hit stays cheap.
+run that needs it. Checking costs one ``stat`` per file, so a cache hit stays cheap
+(``lamella cache verify`` re-hashes every file, for damage that kept size and mtime).
+
+Several runs may share one cache, ``--no-cache`` runs too. A replacing run never takes
+files from under another: modules get hard links to stored files (see
+:func:`lamella.core.sdk.prepare_task_folder`); a new entry with the same content holds
+the existing entry's very files (same inodes, size and mtime), so other runs' readers see
+no change; a new entry with other content takes the old one's place in one exchange, and
+the old one is kept in ``tmp/replaced-*`` until no run uses the cache, where
+:meth:`CacheStore.sound_entry` finds it for runs that read it.
 
 Every run holds a shared lock on ``lock`` for its life; ``clear`` and ``prune`` take it
 exclusively, so they never delete results a running run still needs. A run holds an exclusive lock on
@@ -35,14 +45,26 @@ import os
 import shutil
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from lamella.core.cache_keys import file_digest
-from lamella.core.errors import LamellaError
 from lamella.core.sdk import OUTPUTS_DIR
 from lamella.runner._files import atomic_write_json
+from lamella.runner.cache._entry import ENTRY_FILE, FILES_KEY, LOG_NAME, USED_FILE, CacheEntry
+from lamella.runner.cache._entry_files import (
+    LOCK_FILE,
+    MISSING,
+    CacheError,
+    abandoned,
+    all_shared,
+    bring,
+    exchange,
+    link_if_same,
+    rename_if_there,
+    seal,
+    stamp,
+    touch,
+)
 from lamella.runner.cache._use_lock import CacheInUse, CacheUseLock
 
 if TYPE_CHECKING:
@@ -52,61 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore"]
 
-ENTRY_FILE = "entry.json"
-LOG_NAME = "log.txt"
-LOCK_FILE = "lock"
-USED_FILE = "used"  # its modification time is the entry's last reuse
-FILES_KEY = "files"  # entry.json: output file -> [size, mtime_ns] when stored
-_READ_ONLY = 0o444
-_YOUNG_S = 60  # a scratch folder this new may not have its lock yet
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    """A finished node run in the store."""
-
-    key: str
-    folder: Path
-    meta: dict[str, Any]
-
-    @property
-    def outputs(self) -> dict[str, list[Path]]:
-        """Output files per port, as absolute paths."""
-        out = self.folder / "outputs"
-        return {port: [out / f for f in files] for port, files in self.meta["outputs"].items()}
-
-    @property
-    def output_digests(self) -> dict[str, list[str]]:
-        """SHA-256 of each output file, per port, in the order of :attr:`outputs`."""
-        return {port: list(d) for port, d in self.meta["output_digests"].items()}
-
-    @property
-    def log(self) -> Path:
-        """The module's log of the run that made this entry."""
-        return self.folder / LOG_NAME
-
-    def last_used(self) -> float:
-        """When the entry was last reused, or made (seconds since the epoch)."""
-        try:
-            return (self.folder / USED_FILE).stat().st_mtime
-        except OSError:
-            return float(self.meta.get("created") or 0)
-
-    def size_bytes(self) -> int:
-        """Bytes of the entry's files."""
-        return sum(p.stat().st_size for p in self.folder.rglob("*")
-                   if p.is_file() and not p.is_symlink())
-
-    def damaged_files(self) -> list[Path]:
-        """Output files missing, or changed in size or modification time since stored."""
-        recorded = self.meta.get(FILES_KEY) or {}
-        out = self.folder / OUTPUTS_DIR
-        return [path for files in self.outputs.values() for path in files
-                if not _unchanged(path, recorded.get(path.relative_to(out).as_posix()))]
-
-
-class CacheError(LamellaError):
-    """The cache folder cannot be used."""
+KEPT_PREFIX = "replaced-"  # tmp/replaced-<key>-...: an entry replaced while runs may read it
 
 
 class CacheStore:
@@ -139,24 +107,44 @@ class CacheStore:
         """
         entry = self._load(key)
         if entry is not None:
-            _touch(entry.folder / USED_FILE)
+            touch(entry.folder / USED_FILE)
         return entry
 
     def _load(self, key: str) -> CacheEntry | None:
         """:meth:`get` without noting the use (listing the cache is no use of it)."""
         folder = self._entry_dir(key)
-        if not folder.exists():
-            return None
-        try:
-            meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-            entry = CacheEntry(key, folder, meta)
-            sound = not entry.damaged_files()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            sound = False
-        if not sound:
-            self._discard(folder)
-            return None
+        entry, judged = self._read(key, folder)
+        if entry is None and judged != MISSING:
+            self._discard(folder, only=judged)
         return entry
+
+    def _read(self, key: str, folder: Path) -> tuple[CacheEntry | None, tuple[int, int]]:
+        """The entry in ``folder`` if sound, with the stamp of the entry.json it was judged by."""
+        judged = stamp(folder / ENTRY_FILE)
+        if judged == MISSING:
+            return None, judged
+        try:
+            entry = CacheEntry(key, folder, json.loads((folder / ENTRY_FILE).read_text("utf-8")))
+            if not entry.damaged_files():
+                return entry, judged
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return None, judged
+
+    def sound_entry(self, key: str, digests: Mapping[str, list[str]]) -> CacheEntry | None:
+        """A sound entry for ``key`` with these output digests, or None.
+
+        The one in the store, or one another run replaced (``--no-cache``) while this
+        run may still read it: such entries are kept in ``tmp/`` until no run is on.
+        """
+        current = self._load(key)
+        if current is not None and current.output_digests == dict(digests):
+            return current
+        for folder in sorted(self.tmp_dir.glob(f"{KEPT_PREFIX}{key}-*")):
+            kept, _ = self._read(key, folder)
+            if kept is not None and kept.output_digests == dict(digests):
+                return kept
+        return None
 
     def discard(self, entry: CacheEntry) -> None:
         """Remove a damaged entry, so the next run that needs it makes it again."""
@@ -168,35 +156,84 @@ class CacheStore:
 
         ``artifacts`` (file name under ``outputs/`` -> artifact) are hard-linked when they
         are on the cache's filesystem and copied otherwise, the copy checked against the
-        artifact's digest. With ``replace`` (``--no-cache``) an existing entry is swapped
-        for the new one; otherwise an existing entry wins (another run stored the same
-        result first).
+        artifact's digest. With ``replace`` (``--no-cache``) the new entry takes the
+        place of an existing one (see :meth:`_replace`); otherwise an existing entry wins
+        (another run stored the same result first).
         """
         staging = self.tmp_dir / f"put-{key[:16]}-{os.getpid()}-{time.monotonic_ns()}"
         try:
             for artifact in artifacts.values():
-                _bring(artifact.path, staging / OUTPUTS_DIR / artifact.name, digest=artifact.digest)
+                bring(artifact.path, staging / OUTPUTS_DIR / artifact.name, digest=artifact.digest)
             (staging / OUTPUTS_DIR).mkdir(parents=True, exist_ok=True)
             if log is not None and log.is_file():
-                _bring(log, staging / LOG_NAME)
-            sealed = _seal(staging / OUTPUTS_DIR, meta["outputs"])
+                bring(log, staging / LOG_NAME)
+            sealed = seal(staging / OUTPUTS_DIR, meta["outputs"])
+            if replace:
+                sealed = self._share_unchanged(key, staging, meta, sealed)
             atomic_write_json(staging / ENTRY_FILE, {**meta, FILES_KEY: sealed})
-            entry = self._move_in(key, staging, replace=replace)
+            entry = self._replace(key, staging) if replace else self._move_in(key, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # left only when the key was stored already
         self._index(entry)
         return entry
 
-    def _move_in(self, key: str, staging: Path, *, replace: bool) -> CacheEntry:
+    def _move_in(self, key: str, staging: Path) -> CacheEntry:
         target = self._entry_dir(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if replace and target.exists():
-            self._discard(target)
         try:
             os.rename(staging, target)
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
+        return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
+
+    def _share_unchanged(self, key: str, staging: Path, meta: dict[str, Any],
+                         sealed: dict[str, list[int]]) -> dict[str, list[int]]:
+        """Give the new entry the existing entry's files where their content is the same.
+
+        Other runs on this cache may be reading the existing entry (a node about to
+        start, a result being published). When the new run made the same files, the new
+        entry holds the very same inodes, with the same size and mtime, so for those
+        readers nothing changes; only entry.json and the log are new. Each existing file
+        is re-hashed first: ``--no-cache`` also repairs a file damaged with its size and
+        mtime kept. Returns the recorded [size, mtime] of the new entry's files.
+        """
+        current = self._load(key)
+        if current is None or current.meta.get("outputs") != meta["outputs"]:
+            return sealed
+        recorded = current.meta[FILES_KEY]
+        shared = dict(sealed)
+        new_digests = dict(meta["output_digests"])
+        for port, files in current.outputs.items():
+            for path, digest in zip(files, new_digests.get(port, []), strict=False):
+                name = path.relative_to(current.folder / OUTPUTS_DIR).as_posix()
+                if link_if_same(path, digest, staging / OUTPUTS_DIR / name):
+                    shared[name] = recorded[name]
+        return shared
+
+    def _replace(self, key: str, staging: Path) -> CacheEntry:
+        """Put ``staging`` in the place of ``key``'s entry, in one step where the system can.
+
+        The entry it replaces is kept in ``tmp/`` (removed once no run uses the cache) if
+        some of its files differ: a run that read it keeps finding them through
+        :meth:`sound_entry`. Its files the new entry shares need no keeping.
+        """
+        target = self._entry_dir(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        kept = self.tmp_dir / f"{KEPT_PREFIX}{key}-{os.getpid()}-{time.monotonic_ns()}"
+        if exchange(staging, target):
+            old: Path | None = staging  # now holds the replaced entry
+        else:  # no exchange: move the old entry aside, then the new one in
+            old = kept if rename_if_there(target, kept) else None
+            try:
+                os.rename(staging, target)
+            except OSError as exc:  # another run put its entry here meanwhile: as new as ours
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+        if old is not None and all_shared(old, target):
+            shutil.rmtree(old, ignore_errors=True)
+        elif old == staging:
+            os.rename(staging, kept)
         return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
 
     # ----- artifacts by digest ----------------------------------------------------------
@@ -222,17 +259,21 @@ class CacheStore:
         key = target.relative_to(self.store_dir.resolve()).parts[1] if target.is_relative_to(
             self.store_dir.resolve()) else None
         entry = self._load(key) if key else None
-        if entry is None or not any(target == p.resolve() for f in entry.outputs.values() for p in f):
-            link.unlink(missing_ok=True)  # its entry was discarded or replaced
+        if entry is None or not _holds(entry, target, digest):
+            link.unlink(missing_ok=True)  # its entry was discarded, or replaced by other content
             return None
         return target
 
-    def _discard(self, folder: Path) -> None:
-        """Take an entry out of the store in one rename, then delete it."""
+    def _discard(self, folder: Path, *, only: tuple[int, int] | None = None) -> None:
+        """Take an entry out of the store in one rename, then delete it.
+
+        With ``only`` (the stamp of the entry.json it was judged damaged by), an entry
+        another run put in its place meanwhile is put back instead.
+        """
         trash = self.tmp_dir / f"discarded-{folder.name}-{os.getpid()}-{time.monotonic_ns()}"
-        try:
-            os.rename(folder, trash)
-        except FileNotFoundError:
+        if not rename_if_there(folder, trash):
+            return
+        if only is not None and stamp(trash / ENTRY_FILE) != only and rename_if_there(trash, folder):
             return
         shutil.rmtree(trash, ignore_errors=True)
 
@@ -261,11 +302,22 @@ class CacheStore:
         if lock is not None:
             lock.close()
         self._use.release()
+        if any(self.tmp_dir.glob(f"{KEPT_PREFIX}*")):
+            # The last run out removes the replaced entries runs kept reading.
+            with contextlib.suppress(CacheInUse), self._use.exclusive():
+                self.remove_abandoned_runs(alone=True)
 
-    def remove_abandoned_runs(self) -> None:
-        """Delete scratch folders no live run holds (see the module docstring)."""
+    def remove_abandoned_runs(self, *, alone: bool = False) -> None:
+        """Delete scratch folders no live run holds (see the module docstring).
+
+        ``alone`` (the caller holds the cache alone) also deletes the replaced entries
+        kept for runs that were reading them.
+        """
         for folder in list(self.tmp_dir.iterdir()):
-            if _abandoned(folder):
+            if folder.name.startswith(KEPT_PREFIX):
+                if alone:
+                    shutil.rmtree(folder, ignore_errors=True)
+            elif abandoned(folder):
                 shutil.rmtree(folder, ignore_errors=True)
 
     # ----- explain history --------------------------------------------------------------
@@ -313,83 +365,13 @@ class CacheStore:
             for folder in (self.store_dir, self.history_dir, self.digest_dir):
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True, exist_ok=True)
-            self.remove_abandoned_runs()
+            self.remove_abandoned_runs(alone=True)
             return freed - self.size_bytes()
 
 
-def _touch(path: Path) -> None:
-    """Set ``path``'s modification time to now, creating it; a cache others own stays as it is."""
-    try:
-        os.utime(path)
-    except FileNotFoundError:
-        with contextlib.suppress(OSError):
-            path.touch()
-    except OSError:
-        pass
-
-
-def _bring(source: Path, target: Path, *, digest: str | None = None) -> None:
-    """Put ``source`` at ``target``: a hard link on the same filesystem, else a checked copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-            raise
-    shutil.copyfile(source, target)
-    if digest is not None and file_digest(target) != digest:
-        raise CacheError(f"{source.name}: the copy brought into the cache differs from what "
-                         "the module wrote (a disk or network fault); run again")
-
-
-def _seal(outputs_dir: Path, written: dict[str, list[str]]) -> dict[str, list[int]]:
-    """Make the listed output files read-only; return each one's size and mtime.
-
-    Read-only stops a module that opens its (linked) input for writing, unless it runs as
-    root; the size and mtime catch that case too, and any later damage.
-    """
-    sealed = {}
-    for files in written.values():
-        for name in files:
-            path = outputs_dir / name
-            os.chmod(path, _READ_ONLY)
-            sealed[name] = list(_size_and_mtime(path) or ())
-    return sealed
-
-
-def _size_and_mtime(path: Path) -> tuple[int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
-
-
-def _unchanged(path: Path, recorded: object) -> bool:
-    """True if ``path`` exists with the [size, mtime_ns] recorded when it was stored.
-
-    Entries stored without them count as damaged: there is nothing to check them by.
-    """
-    now = _size_and_mtime(path)
-    return now is not None and isinstance(recorded, list) and list(now) == recorded
-
-
-def _abandoned(folder: Path) -> bool:
-    """True if no live run holds the folder's lock (or it is an old folder without one)."""
-    try:
-        handle = os.open(folder / LOCK_FILE, os.O_RDWR)
-    except FileNotFoundError:
-        try:
-            return time.time() - folder.stat().st_mtime > _YOUNG_S
-        except FileNotFoundError:
-            return False  # another run removed it meanwhile
-    except (IsADirectoryError, NotADirectoryError):
-        return True
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(handle)
-    return True
+def _holds(entry: CacheEntry, path: Path, digest: str) -> bool:
+    """True if ``path`` is one of ``entry``'s files, recorded with content ``digest``."""
+    return any(path == file.resolve() and recorded == digest
+               for files, digests in zip(entry.outputs.values(), entry.output_digests.values(),
+                                         strict=True)
+               for file, recorded in zip(files, digests, strict=True))

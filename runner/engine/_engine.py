@@ -299,23 +299,50 @@ class Engine:
             self._inputs_sound_from(source, damaged_by=job)
 
     def _inputs_sound(self, job: Job) -> bool:
-        """False (and the job skipped) if a stored result it reads was changed meanwhile."""
+        """False if a stored result it reads was changed meanwhile (the job waits or is skipped)."""
         return all(self._inputs_sound_from(source) for source in self._sources(job).values())
 
     def _inputs_sound_from(self, source: Job, damaged_by: Job | None = None) -> bool:
-        """Check ``source``'s stored result; if damaged, discard it and skip its readers."""
+        """Check ``source``'s stored result; if damaged, discard it and skip its readers.
+
+        A result can look changed only because another run on the same cache replaced it
+        (``--no-cache``): the store is asked again for a sound entry of the same key and
+        content (the new one, or the replaced one the store keeps while runs are on),
+        and that one is read instead. Only when there is none was the result damaged.
+        """
         if source.entry is None or not source.entry.damaged_files():
             return True
-        self.store.discard(source.entry)  # the next run makes it again
-        source.entry = None
+        fresh = self.store.sound_entry(source.key, source.output_digests)
+        if fresh is not None:
+            return self._read_instead(source, fresh)
+        source.entry = None  # the store removed the damaged entry: the next run makes it again
         culprit = f"'{damaged_by.node.id}' wrote to it" if damaged_by else "a module wrote to it"
-        for reader in self.jobs:
-            if (reader.status == "waiting" and reader.item == source.item
-                    and source.node.id in self.graph.upstream(reader.node.id)):
-                reader.status, reader.skipped_because = "skipped", damaged_by.node.id if damaged_by else ""
-                self._emit("node_skipped", reader, message=f"skipped: the result of "
-                           f"'{source.node.id}' it reads was changed ({culprit})")
+        for reader in self._readers(source):
+            reader.status, reader.skipped_because = "skipped", damaged_by.node.id if damaged_by else ""
+            self._emit("node_skipped", reader, message=f"skipped: the result of "
+                       f"'{source.node.id}' it reads was changed ({culprit})")
         return False
+
+    def _read_instead(self, source: Job, fresh: CacheEntry) -> bool:
+        """Let ``source``'s readers read ``fresh`` (same content); True if nothing else changes.
+
+        When its files are elsewhere (a replaced entry kept in tmp/), readers not yet
+        started are described again from the new paths: False, so none starts with the
+        old description.
+        """
+        moved = fresh.outputs != source.outputs
+        source.entry, source.outputs = fresh, fresh.outputs
+        if moved:
+            for reader in self._readers(source):
+                reader.key = ""  # the key stays the same: the content is the same
+                self._requests.pop(reader.id, None)
+        return not moved
+
+    def _readers(self, source: Job) -> list[Job]:
+        """Jobs of ``source``'s item, not started yet, that read its result."""
+        return [reader for reader in self.jobs
+                if reader.status == "waiting" and reader.item == source.item
+                and source.node.id in self.graph.upstream(reader.node.id)]
 
     # ----- outputs and events -----------------------------------------------------------
     def _publish(self, job: Job) -> None:
