@@ -192,3 +192,11 @@ def check_timeout(timeout: object) -> float | None:
     except ValueError as exc:
         value = timeout if isinstance(timeout, str) else None
         raise ArgumentError("timeout", str(exc), value=value) from None
+
+
+def check_out_outside_cache(out: Path, cache: Path) -> None:
+    """Refuse a results folder inside the cache folder, whose clean-up would delete it."""
+    cache_root = Path(cache).resolve()
+    if Path(out).resolve().is_relative_to(cache_root):
+        raise ArgumentError("out", f"is inside the cache folder ({cache_root}), whose clean-up "
+                            "would delete the results; give a folder outside it", value=out)

@@ -22,6 +22,7 @@ from typing import Any
 from lamella.core.events import RunEvent
 from lamella.core.graph import WorkflowGraph
 from lamella.core.workflow import Workflow
+from lamella.runner._arguments import check_out_outside_cache
 from lamella.runner._combine import combine_tables
 from lamella.runner._pooled import pool_batch
 from lamella.runner._progress import BatchProgress
@@ -66,6 +67,7 @@ def execute(spec: RunSpec, *, store: CacheStore, backend: Backend | None = None,
     items = spec.plan.items
     # Every item of a batch or a sweep has its own folder.
     foldered = spec.batch or spec.plan.sweep is not None
+    check_out_outside_cache(spec.out_dir, store.root)
     out = OutputFolder.open(spec.out_dir, batch=foldered, run_id=run_id,
                             items=[i.name for i in items], outputs=list(spec.graph.outputs))
     try:

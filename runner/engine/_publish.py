@@ -5,9 +5,16 @@ While a run is on, results are copied into a hidden staging folder inside the re
 rename) as nodes finish. When the run ends (succeeded, failed or interrupted) one short
 commit step replaces the previous run's results with this run's: files the previous record
 lists that this run does not replace are removed, the staged files are renamed into place,
-and the new record is renamed in last. The results folder therefore always holds exactly the
-newest ended run's results; a run killed outright (SIGKILL, power cut) leaves the earlier
-results and record as they were, and the next run into the folder removes its staging folder.
+and the new record is renamed in last. Before its first change the step writes what it will
+do to a journal (``.lamella-commit.json``); a run killed during the step leaves the journal,
+and the next run into the folder (or :func:`complete_commit`) finishes the step before
+anything else. The results folder therefore always holds exactly the newest ended run's
+results; a run killed before its commit step (SIGKILL, power cut) leaves the earlier results
+and record as they were, and the next run into the folder removes its staging folder.
+
+Nothing is written or removed through a symbolic link inside the results folder: a link
+where the run puts a folder (``logs``, an item's folder) is refused before the run starts,
+and earlier results behind a link are left alone.
 
 A run holds an exclusive lock on ``.lamella-lock`` for its life, so two runs never write into
 one folder at once. Files nobody listed in a record are never touched; a folder holding
@@ -25,20 +32,24 @@ import json
 import os
 import shutil
 import signal
+import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from lamella.runner._arguments import ArgumentError
-from lamella.runner._files import FolderBusy, FolderLock
+from lamella.runner._files import FolderBusy, FolderLock, atomic_write_text, sync_folder
+from lamella.runner._files import move_in_below as _move_in
+from lamella.runner._files import remove_below as _remove_result
 from lamella.runner.engine._record import RECORD_FILE
 
-__all__ = ["LOCK_FILE", "LOGS_DIR", "POOLED_SUFFIXES", "STAGING_PREFIX", "OutputFolder", "file_suffix",
-           "reserved_names"]
+__all__ = ["JOURNAL_FILE", "LOCK_FILE", "LOGS_DIR", "POOLED_SUFFIXES", "STAGING_PREFIX", "OutputFolder",
+           "complete_commit", "file_suffix", "reserved_names"]
 
 LOGS_DIR = "logs"
 LOCK_FILE = ".lamella-lock"
+JOURNAL_FILE = ".lamella-commit.json"
 STAGING_PREFIX = ".lamella-staging-"
 _NAMES_SHOWN = 3
 POOLED_SUFFIXES = ("-pooled.csv", "-pooled.png", "-pooled.svg")  # after an output's name
@@ -84,13 +95,20 @@ class OutputFolder:
         _make_folder(folder.root)
         folder._lock = _lock(folder.root)
         try:
+            _finish_commit(folder.root)
             _refuse_foreign_files(folder.root)
+            _refuse_links(folder.root, folder._own_folders())
             _remove_stale_staging(folder.root)
             _make_staging(folder.staging)
         except BaseException:
             folder.close()
             raise
         return folder
+
+    def _own_folders(self) -> list[str]:
+        """The folders this run puts files in (besides the results folder itself)."""
+        items = sorted(set(self._folders.values())) if self.batch else []
+        return [LOGS_DIR, *items, *(f"{LOGS_DIR}/{item}" for item in items)]
 
     # ----- publishing, into the staging folder ------------------------------------------
     def item_dir(self, item: str) -> Path:
@@ -148,18 +166,21 @@ class OutputFolder:
 
     # ----- the end of the run -----------------------------------------------------------
     def commit(self, record_text: str) -> Path:
-        """Replace the previous run's results with this run's; the record goes last."""
-        staged_record = self.staging / RECORD_FILE
-        staged_record.write_text(record_text, encoding="utf-8")
-        previous = _listed_in_record(self.root)
+        """Replace the previous run's results with this run's; the record goes last.
+
+        The journal of the step is written before its first change, so a kill at any
+        point of it is completed by the next run into the folder.
+        """
+        (self.staging / RECORD_FILE).write_text(record_text, encoding="utf-8")
+        moves = list(self._staged)
+        _refuse_links(self.root, {str(PurePosixPath(m).parent) for m in moves} - {"."})
+        plan = {"staging": self.staging.name, "move": moves,
+                "remove": sorted(_listed_in_record(self.root) - set(moves))}
         with _signals_held():
-            for relative in sorted(previous - set(self._staged)):
-                _remove_result(self.root, relative)
-            for relative, staged in self._staged.items():
-                target = self.root / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, target)
-            os.replace(staged_record, self.root / RECORD_FILE)
+            _step("journal")
+            atomic_write_text(self.root / JOURNAL_FILE, json.dumps(plan, indent=1),
+                              scratch=self.staging, durable=True)
+            _apply(self.root, plan)
         return self.root / RECORD_FILE
 
     def close(self) -> None:
@@ -168,6 +189,22 @@ class OutputFolder:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def complete_commit(root: Path) -> None:
+    """Finish a commit step a killed run left half done in ``root``, if any.
+
+    Every run into the folder does this first; call it before reading a results folder
+    another process may have written. A folder a live run holds is left to that run.
+    """
+    try:
+        lock = FolderLock.take(Path(root) / LOCK_FILE)
+    except (FolderBusy, FileNotFoundError):
+        return
+    try:
+        _finish_commit(Path(root))
+    finally:
+        lock.release()
 
 
 # ----- opening the folder -------------------------------------------------------------------
@@ -202,6 +239,25 @@ def _refuse_foreign_files(root: Path) -> None:
         names = ", ".join(visible[:_NAMES_SHOWN]) + (", ..." if len(visible) > _NAMES_SHOWN else "")
         raise ArgumentError("out", f"the folder holds files no Lamella run wrote ({names}); give "
                             "an empty or new folder, or one an earlier run wrote", value=root)
+
+
+def _refuse_links(root: Path, folders: Iterable[str]) -> None:
+    """Each folder the run puts files in must be a real folder, or not exist yet."""
+    for folder in sorted(set(folders)):
+        parts = PurePosixPath(folder).parts
+        for depth in range(1, len(parts) + 1):
+            relative = "/".join(parts[:depth])
+            try:
+                mode = os.lstat(root / relative).st_mode
+            except FileNotFoundError:
+                break
+            if stat.S_ISLNK(mode):
+                raise ArgumentError("out", f"{relative!r} in it is a symbolic link, and results are "
+                                    "never written through links; remove the link, or give another "
+                                    "folder", value=root)
+            if not stat.S_ISDIR(mode):
+                raise ArgumentError("out", f"{relative!r} in it is a file where the run puts a "
+                                    "folder; remove it, or give another folder", value=root)
 
 
 def _remove_stale_staging(root: Path) -> None:
@@ -256,26 +312,70 @@ def _listed_in_record(root: Path) -> set[str]:
 
 
 def _is_result_path(root: Path, relative: str) -> bool:
-    """True for a path inside ``root`` that is not the record, the lock or a staging folder."""
-    path = Path(relative)
+    """True for a plain path below ``root``, not the record, the lock or a staging folder.
+
+    Purely by name: whether a link is on the way is found out when the file is removed.
+    """
+    path = PurePosixPath(relative)
     if path.is_absolute() or ".." in path.parts or not path.parts or path.parts[0].startswith("."):
         return False
-    return relative != RECORD_FILE and (root / path).resolve().is_relative_to(root.resolve())
+    return str(path) != RECORD_FILE
 
 
-def _remove_result(root: Path, relative: str) -> None:
-    """Remove one earlier result, and the folders it leaves empty."""
-    path = root / relative
-    if path.is_dir() and not path.is_symlink():
+# Fault injection for tests: called with each step's name before the step is taken.
+_step_hook: Callable[[str], None] | None = None
+
+
+def _step(name: str) -> None:
+    if _step_hook is not None:
+        _step_hook(name)
+
+
+def _apply(root: Path, plan: dict) -> None:  # type: ignore[type-arg]
+    """Take every step of a commit ``plan``; steps already taken are passed over."""
+    staging = root / plan["staging"]
+    for relative in plan["remove"]:
+        _step(f"remove {relative}")
+        _remove_result(root, relative)
+    for relative in plan["move"]:
+        _step(f"move {relative}")
+        _move_in(staging / relative, root, relative)
+    _step("record")
+    if os.path.lexists(staging / RECORD_FILE):
+        os.replace(staging / RECORD_FILE, root / RECORD_FILE)
+    for folder in sorted({str(PurePosixPath(m).parent) for m in plan["move"]} - {"."}):
+        sync_folder(root / folder)
+    _step("journal removal")
+    (root / JOURNAL_FILE).unlink()
+    sync_folder(root)
+
+
+def _finish_commit(root: Path) -> None:
+    """Complete the commit step of a run killed during it (its journal is still there)."""
+    journal = root / JOURNAL_FILE
+    if not os.path.lexists(journal):
         return
-    path.unlink(missing_ok=True)
-    for folder in path.parents:
-        if folder == root or not folder.is_relative_to(root):
-            break
-        try:
-            folder.rmdir()
-        except OSError:
-            break  # not empty: it holds other files
+    plan = _read_plan(root, journal)
+    with _signals_held():
+        _apply(root, plan)
+
+
+def _read_plan(root: Path, journal: Path) -> dict:  # type: ignore[type-arg]
+    damaged = ArgumentError("out", f"its commit journal {JOURNAL_FILE} is damaged; remove it and "
+                            f"check the results against {RECORD_FILE}, or give another folder",
+                            value=root)
+    try:
+        handle = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(handle, encoding="utf-8") as stream:
+            plan = json.load(stream)
+        paths = [*plan["move"], *plan["remove"]]
+        staging = plan["staging"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise damaged from None
+    if not (isinstance(staging, str) and staging.startswith(STAGING_PREFIX) and "/" not in staging
+            and all(isinstance(p, str) and _is_result_path(root, p) for p in paths)):
+        raise damaged
+    return plan  # type: ignore[no-any-return]
 
 
 @contextmanager

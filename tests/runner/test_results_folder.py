@@ -8,6 +8,7 @@ folder; a folder of the user's own files is refused.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,9 +20,8 @@ import pytest
 
 from lamella.core.sdk import Image, write_image
 from lamella.runner.api import ArgumentError
+from tests.runner.processes import LAMELLA, start_lamella
 from tests.runner.test_engine import BRANCHES, CHAIN
-
-LAMELLA = str(Path(sys.executable).parent / "lamella")
 
 SLOW = """\
 lamella: 1
@@ -54,15 +54,19 @@ def workdir(tmp_path: Path, fixture_modules: Path, image_file: Path) -> Path:
 
 def start_run(workdir: Path, workflow: str, *extra: str, started: int) -> subprocess.Popen[str]:
     """Start ``lamella run``; return once ``started`` nodes have started."""
-    run = subprocess.Popen([LAMELLA, "run", workflow, "--modules", "mods", "-o", "out",
-                            "--json-events", *extra], cwd=workdir, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    run = start_lamella("run", workflow, "--modules", "mods", "-o", "out", "--json-events", *extra,
+                        cwd=workdir)
     assert run.stdout is not None
     seen = 0
-    while seen < started:
-        line = run.stdout.readline()
-        assert line, run.stderr.read() if run.stderr else "run ended early"
-        seen += json.loads(line)["kind"] == "node_started"
+    try:
+        while seen < started:
+            line = run.stdout.readline()
+            assert line, run.stderr.read() if run.stderr else "run ended early"
+            seen += json.loads(line)["kind"] == "node_started"
+    except BaseException:
+        run.kill()  # no run outlives its test, and its pipes are closed
+        run.communicate(timeout=60)
+        raise
     return run
 
 
@@ -258,3 +262,73 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], folder: str, p
     (line,) = done.stderr.splitlines()
     assert line.startswith("error: ") and line.endswith(f": {problem}")
     assert folder in line.removesuffix(problem)
+
+
+def test_a_results_folder_inside_the_cache_is_refused(workdir: Path, isolated_cache: Path) -> None:
+    (workdir / "cache-link").symlink_to(isolated_cache)
+    for out in (str(isolated_cache), str(isolated_cache / "results"), "cache-link/results"):
+        done = lamella("run", "slow-0.yaml", "--modules", "mods", "-o", out, cwd=workdir)
+        assert_one_line_error(done, out, f"is inside the cache folder ({isolated_cache}), whose "
+                              "clean-up would delete the results; give a folder outside it")
+    assert sorted(p.name for p in isolated_cache.iterdir() if p.name == "results") == []
+
+
+@pytest.mark.parametrize("planted", ["logs", "img1", "logs/img1"])
+def test_results_are_never_written_through_a_link_in_the_folder(make_analysis, tmp_path: Path,
+                                                                 planted: str) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for value in (1, 2):
+        write_image(folder / f"img{value}.tif", Image(np.full((4, 4), value, np.uint16), "YX"))
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    make_analysis(CHAIN).run(batch=str(folder / "*.tif"), out=out)
+    elsewhere.mkdir()
+    shutil.rmtree(out / planted)
+    (out / planted).symlink_to(elsewhere)
+    before = contents(out)
+    with pytest.raises(ArgumentError) as info:
+        make_analysis(CHAIN).run(batch=str(folder / "*.tif"), out=out)
+    assert str(info.value) == (f"out={str(out)!r}: {planted!r} in it is a symbolic link, and results "
+                               "are never written through links; remove the link, or give another "
+                               "folder")
+    assert list(elsewhere.iterdir()) == []
+    assert contents(out) == before
+
+
+def test_earlier_results_behind_a_link_are_not_removed(make_analysis, image_file: Path,
+                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for value in (1, 2):
+        write_image(folder / f"img{value}.tif", Image(np.full((4, 4), value, np.uint16), "YX"))
+    out = tmp_path / "out"
+    make_analysis(CHAIN).run(batch=str(folder / "*.tif"), out=out)
+    # img1/ and logs/img2/ become links to the user's own folder (in the results folder,
+    # so no record lists it) holding files with the very names the record lists.
+    mine = out / "mine"
+    for planted in ("img1", "logs/img2"):
+        shutil.copytree(out / planted, mine / planted)
+        shutil.rmtree(out / planted)
+        (out / planted).symlink_to(mine / planted)
+    kept = contents(mine)
+    assert sorted(kept) == ["img1/image.ome.tif", "img1/table.csv", "logs/img2/add.log",
+                            "logs/img2/stats.log"]
+    make_analysis(CHAIN).run(out=out)  # a single run: every batch result is removed
+    assert contents(mine) == kept
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.is_symlink() or p.is_file()) == [
+        "image.ome.tif", "img1", "logs/add.log", "logs/img2", "logs/stats.log",
+        *(f"mine/{name}" for name in sorted(kept)), "run-record.json", "table.csv"]
+
+
+def test_the_lock_file_is_never_created_through_a_link(make_analysis, image_file: Path,
+                                                       tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / ".lamella-lock").symlink_to(elsewhere / "lock")
+    with pytest.raises(ArgumentError) as info:
+        make_analysis(CHAIN).run(out=out)
+    assert str(info.value) == (f"out={str(out)!r}: cannot write in this folder (Too many levels of "
+                               "symbolic links); give a folder you can write to")
+    assert list(elsewhere.iterdir()) == []
