@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,20 +80,62 @@ def _bind_inputs(workflow: Workflow, given: Mapping[str, str | Path]) -> dict[st
     bound = {}
     for name, spec in workflow.inputs.items():
         if name in given:
-            path, origin = Path(given[name]).expanduser().resolve(), ""
+            path, origin = _absolute(Path(given[name]).expanduser()), ""
         elif spec.default is not None:
             path = workflow.resolve_path(spec.default)
             origin = " (the workflow's default; give another file for this input)"
         else:
             raise ArgumentError("inputs", "no file given, and the workflow has no default for "
                                 "this input", key=name)
-        if path.is_dir():
-            raise InputFileError(f"input '{name}': {path} is a folder; give one file, or run on "
-                                 f"every image in it as a batch of '{path}/*.tif'")
-        if not path.is_file():
-            raise InputFileError(f"input '{name}': {path}: file not found{origin or ' (check the path)'}")
+        _check_regular_file(name, path, origin or " (check the path)")
         bound[name] = path
     return bound
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` with links resolved; as given (made absolute) when they loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop (RuntimeError up to Python 3.12)
+        return Path(os.path.abspath(path))
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular_file(name: str, path: Path, origin: str) -> None:
+    """Refuse, in one line, an input that is not a regular file this process can read.
+
+    Special files are refused from ``stat`` alone: opening a FIFO would block, and reading
+    a device such as /dev/zero would never end.
+    """
+    where = f"input '{name}': {path}"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputFileError(f"{where}: file not found{origin}") from None
+    except OSError as exc:
+        raise InputFileError(f"{where}: {_stat_problem(exc)}") from None
+    if stat.S_ISDIR(mode):
+        raise InputFileError(f"{where} is a folder; give one file, or run on every image in it as "
+                             f"a batch of '{path}/*.tif'")
+    kind = next((what for test, what in _SPECIAL if test(mode)), None)
+    if kind is not None:
+        todo = "save the image to a file and give that" if "pipe" in kind else "give an image file"
+        raise InputFileError(f"{where} is {kind}, not a file; {todo}")
+    if not os.access(path, os.R_OK):
+        raise InputFileError(f"{where}: cannot be read (permission denied); make it readable "
+                             "(chmod u+r) or give a copy you can read")
+
+
+def _stat_problem(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return ("a symbolic link loop (the link leads back to itself); point it at the image "
+                "file, or give the file's own path")
+    if exc.errno == errno.EACCES:
+        return "cannot be reached (permission denied on a folder in its path); give a file you can read"
+    return f"cannot be read ({exc.strerror}); check the file"
 
 
 def _unique_names(stems: list[str]) -> list[str]:
