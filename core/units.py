@@ -7,16 +7,19 @@ are the same unit (files and column names use the ASCII ``um``).
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
 __all__ = [
     "LENGTH_UNITS",
+    "PIXEL_SIZE_RANGE_M",
     "SQUARE_TOLERANCE",
     "Quantity",
     "canonical_unit",
     "convert_length",
     "parse_quantity",
+    "pixel_size_problem",
 ]
 
 # Metres per unit.
@@ -29,6 +32,11 @@ LENGTH_UNITS: dict[str, float] = {
     "cm": 1e-2,
     "m": 1.0,
 }
+
+# The pixel sizes a calibration may have, in metres: 1 pm (below any electron microscope's
+# sampling) to 1 m (above any image of a sample). Outside it a size is a writer's error,
+# and arithmetic on it overflows (1e300 m squared) or divides by zero (1e-300 m squared).
+PIXEL_SIZE_RANGE_M = (1e-12, 1.0)
 
 # Pixels whose x and y sizes agree to 0.1 % are square: calibrations are rarely more precise.
 SQUARE_TOLERANCE = 1e-3
@@ -51,6 +59,15 @@ def canonical_unit(unit: str) -> str | None:
     if unit in LENGTH_UNITS:
         return unit
     return _ALIASES.get(unit, _ALIASES.get(unit.lower()))
+
+
+def pixel_size_problem(value: float, unit: str) -> str | None:
+    """Why ``value`` ``unit`` cannot be the size of a pixel (not finite, outside 1 pm to 1 m)."""
+    low, high = PIXEL_SIZE_RANGE_M
+    metres = value * LENGTH_UNITS[unit] if math.isfinite(value) else math.nan
+    if math.isfinite(metres) and low * (1 - 1e-9) <= metres <= high * (1 + 1e-9):
+        return None
+    return "is not a physical size (pixel sizes lie between 1 pm and 1 m)"
 
 
 def convert_length(value: float, unit: str, to_unit: str) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lamella.core.sdk._image import Calibration
+from lamella.core.sdk._image import Calibration, ImpossiblePixelSize
 from lamella.core.units import parse_quantity
 
 __all__ = ["NOT_SQUARE", "describe_calibration", "override_calibration"]
@@ -33,7 +33,10 @@ def override_calibration(pixel_size: str | float | None, found: Calibration | No
     if quantity.value <= 0:
         raise ValueError(f"must be larger than 0, got '{pixel_size}'")
     z = found.to_unit(quantity.unit).z if found is not None else None
-    return Calibration(quantity.value, quantity.value, quantity.unit, z=z, source="user")
+    try:
+        return Calibration(quantity.value, quantity.value, quantity.unit, z=z, source="user")
+    except ImpossiblePixelSize as exc:
+        raise ValueError(f"{exc}; give the size of one pixel, e.g. '2.5 nm'") from None
 
 
 def describe_calibration(calibration: Calibration | None, found: Calibration | None, name: str) -> str:

@@ -6,9 +6,29 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lamella.core.units import LENGTH_UNITS, SQUARE_TOLERANCE, canonical_unit, convert_length
+from lamella.core.units import (
+    LENGTH_UNITS,
+    SQUARE_TOLERANCE,
+    canonical_unit,
+    convert_length,
+    pixel_size_problem,
+)
 
-__all__ = ["Calibration", "Image"]
+__all__ = ["Calibration", "Image", "ImpossiblePixelSize"]
+
+
+class ImpossiblePixelSize(ValueError):
+    """A pixel size that is not finite or lies outside 1 pm to 1 m; says which and from where."""
+
+    def __init__(self, value: float, unit: str, problem: str, source: str) -> None:
+        self.value, self.unit, self.problem, self.source = value, unit, problem, source
+        super().__init__(f"pixel size {value:g} {unit} {problem}")
+
+    @property
+    def note(self) -> str:
+        """The problem as a line about a file: 'the FEI metadata gives a pixel size of ...'."""
+        return (f"the {self.source} metadata gives a pixel size of {self.value:g} {self.unit}, "
+                f"which {self.problem}")
 
 # Relative rounding allowed when a size reaches the next unit: far above float error (1e-16),
 # far below any calibration's precision.
@@ -33,8 +53,10 @@ class Calibration:
         unit = canonical_unit(self.unit)
         if unit is None or unit == "px":
             raise ValueError(f"'{self.unit}' is not a length unit (use nm, um, mm, ...)")
-        if not (self.x > 0 and self.y > 0):
-            raise ValueError(f"pixel size must be positive, got {self.x:g} x {self.y:g}")
+        for value in (self.x, self.y) if self.z is None else (self.x, self.y, self.z):
+            problem = pixel_size_problem(value, unit)
+            if problem:
+                raise ImpossiblePixelSize(value, unit, problem, self.source)
         object.__setattr__(self, "unit", unit)
 
     def to_unit(self, unit: str) -> Calibration:
@@ -79,6 +101,8 @@ class Image:
     axes: str
     calibration: Calibration | None = None
     name: str = ""
+    # Metadata found but not used, one line each, e.g. a pixel size of inf m (for warnings).
+    calibration_notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.axes) != self.data.ndim:

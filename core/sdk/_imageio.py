@@ -57,7 +57,8 @@ def _read_tiff(path: Path) -> Image:
             series = tif.series[0]
             data = series.asarray()
             axes = series.axes
-            calibration = read_calibration(tif)
+            notes: list[str] = []
+            calibration = read_calibration(tif, notes)
     except Exception as exc:  # tifffile raises many types for damaged files
         raise InputFileError(
             f"{path}: not a readable TIFF ({_short(exc)}); the file is truncated or corrupt, "
@@ -69,7 +70,7 @@ def _read_tiff(path: Path) -> Image:
             "re-export it from the microscope software or Fiji"
         )
     data, axes = _drop_singleton_axes(data, axes)
-    return Image(data, axes, calibration, name=path.name)
+    return Image(data, axes, calibration, name=path.name, calibration_notes=tuple(notes))
 
 
 def _read_with_pillow(path: Path) -> Image:

@@ -136,6 +136,9 @@ class Task:
         if "Y" not in image.axes or "X" not in image.axes:
             self.fail(f"input '{name}': {path} has axes '{image.axes}' without rows and columns "
                       "(Y, X); re-export it as an image from Fiji")
+        for note in image.calibration_notes:
+            self.warn(f"input '{name}': {path.name}: {note}; it is ignored (set the pixel size "
+                      "by hand if the image has one)")
         height, width = image.data.shape[image.axes.index("Y")], image.data.shape[image.axes.index("X")]
         if height < 2 or width < 2:
             self.fail(f"input '{name}': {path} is {width} x {height} pixels; an image must be at "

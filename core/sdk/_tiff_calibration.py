@@ -17,7 +17,9 @@ Zeiss SmartSEM writes several sizes; they are used in this order:
   is treated as uncalibrated, so the user is told to set the pixel size.
 
 A reader that meets damaged or unexpected metadata is skipped, so one bad tag never hides a
-good calibration elsewhere in the file, nor makes the pixels unreadable.
+good calibration elsewhere in the file, nor makes the pixels unreadable. A size no pixel can
+have (not finite, or outside 1 pm to 1 m: inf, NaN, 0, negative, 1e300 m) is skipped the same
+way, and said in a note the SDK turns into a warning for the user.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from typing import Any
 
 import tifffile
 
-from lamella.core.sdk._image import Calibration
-from lamella.core.units import canonical_unit, convert_length
+from lamella.core.sdk._image import Calibration, ImpossiblePixelSize
+from lamella.core.units import canonical_unit, convert_length, pixel_size_problem
 
 __all__ = ["read_calibration"]
 
@@ -39,10 +41,11 @@ _ZEISS_VALUE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d*)?(?:[eE][-+]?\d+)?)\s*(\S+)\
 _SIGNIFICANT_DIGITS = 10  # TIFF rationals and unit conversions leave noise past this
 
 
-def read_calibration(tif: tifffile.TiffFile) -> Calibration | None:
+def read_calibration(tif: tifffile.TiffFile, notes: list[str] | None = None) -> Calibration | None:
     """Return the pixel size stored in ``tif``, or None if it carries none.
 
-    ``Calibration.source`` names the metadata the numbers came from.
+    ``Calibration.source`` names the metadata the numbers came from. Each impossible size
+    met on the way is appended to ``notes`` as one line.
     """
     readers: list[Callable[[tifffile.TiffFile], Calibration | None]] = [
         _from_ome, _from_zeiss_sem, _from_fei, _from_imagej, _from_resolution_tags,
@@ -50,6 +53,10 @@ def read_calibration(tif: tifffile.TiffFile) -> Calibration | None:
     for reader in readers:
         try:
             calibration = reader(tif)
+        except ImpossiblePixelSize as exc:
+            if notes is not None:
+                notes.append(exc.note)
+            continue
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, ET.ParseError):
             continue
         if calibration is not None:
@@ -80,8 +87,10 @@ def _from_ome(tif: tifffile.TiffFile) -> Calibration | None:
     value, unit = x
     y = _ome_size(pixels.attrib, "Y") or x
     z = _ome_size(pixels.attrib, "Z")
-    return Calibration(value, convert_length(y[0], y[1], unit), unit,
-                       z=convert_length(z[0], z[1], unit) if z else None, source="OME-XML")
+    z_size = convert_length(z[0], z[1], unit) if z else None
+    if z_size is not None and pixel_size_problem(z_size, unit):
+        z_size = None  # an impossible z step does not make the x and y sizes wrong
+    return Calibration(value, convert_length(y[0], y[1], unit), unit, z=z_size, source="OME-XML")
 
 
 def _ome_size(attrs: dict[str, str], axis: str) -> tuple[float, str] | None:
@@ -90,8 +99,7 @@ def _ome_size(attrs: dict[str, str], axis: str) -> tuple[float, str] | None:
     unit = canonical_unit(attrs.get(f"PhysicalSize{axis}Unit", "µm"))
     if text is None or unit is None or unit == "px":
         return None
-    value = float(text)
-    return (value, unit) if value > 0 else None
+    return float(text), unit
 
 
 # ----- Zeiss SmartSEM (CZ_SEM, tag 34118) ------------------------------------------------
@@ -128,7 +136,7 @@ def _zeiss_length(entry: Any) -> tuple[float, str] | None:
             return None
         value, unit_text = float(match[1].replace(",", ".")), match[2]
     unit = canonical_unit(unit_text)
-    return (value, unit) if unit not in (None, "px") and value > 0 else None
+    return (value, unit) if unit not in (None, "px") else None
 
 
 # ----- FEI / Thermo Fisher (FEI_SFEG 34680, FEI_HELIOS 34682) ---------------------------
@@ -139,7 +147,7 @@ def _from_fei(tif: tifffile.TiffFile) -> Calibration | None:
     for section in ("Scan", "EScan", "IScan"):
         values = meta.get(section) or {}
         width, height = values.get("PixelWidth"), values.get("PixelHeight")
-        if isinstance(width, int | float) and _positive_number(width):
+        if isinstance(width, int | float) and not isinstance(width, bool):
             height = height if isinstance(height, int | float) and _positive_number(height) else width
             return Calibration(float(width), float(height), "m", source="FEI").readable()
     return None
