@@ -26,13 +26,16 @@ MODULES = (
 _HEADER = """\
 # Bad inputs
 
-Every bad input the test suite feeds Lamella, with the one line it must answer and the exit
-status (0 success, 1 a step failed, 2 bad input; see the README's "Command line"). The table
-is made from the tests' own cases (`tests/bad_inputs.py`): a test fails when it and the tests
-disagree. `<dir>` stands for the folder the test runs in; `...` for a long text cut short.
-Write it again after changing a case: `.venv/bin/python -m tests.bad_inputs`.
+Every bad input the command-line tests feed Lamella, with the one line it must answer and
+the exit status (0 success, 1 a step failed, 2 bad input; see the README's "Command line").
+The line is the first one on stderr; for a problem in a workflow it is the problem's line
+under `error: <file>: 1 problem in workflow`, and for a warning (exit 0) the run summary's
+line. The table is made from the tests' own cases (`tests/bad_inputs.py`): a test fails when
+it and the tests disagree. `<dir>` stands for the folder the test runs in; `...` ends a text
+the message cut short. Write it again after changing a case:
+`.venv/bin/python -m tests.bad_inputs`.
 
-| case | input | message (first line) | exit |
+| case | input | line | exit |
 |---|---|---|---|
 """
 
