@@ -4,7 +4,9 @@ A worker imports module code once and keeps it, so a chain of nodes pays each im
 when a module's files change (its digest differs) the worker imports them afresh.
 Module output (Python and C level) goes to the node's log file; a crash of the module
 (``os._exit``, a segfault) ends only this process, and the backend reports the exit status.
-A worker never outlives the runner that started it.
+A worker never outlives the runner that started it. It is a child subreaper, so every
+process a module starts (detached ones too) stays below it, and it ends them all when the
+task ends.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from lamella.core.cache_keys import file_digest
 from lamella.core.errors import LamellaError
 from lamella.core.sdk import OUTPUTS_DIR, run_task_folder
 from lamella.core.sdk._entry import module_package
+from lamella.runner.backends._reaping import become_subreaper, end_descendants
 
 __all__ = ["EXIT_CRASHED", "EXIT_MODULE_ERROR", "worker_main"]
 
@@ -40,6 +43,7 @@ def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
     _die_with_parent()
     if parent_pid is not None and os.getppid() != parent_pid:
         return  # the runner died before the request above could take effect
+    become_subreaper()
     faulthandler.enable()  # a segfault writes the Python stack to the node's log
     # Each line reaches the log when printed, so a node cut short keeps what it said.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -49,6 +53,7 @@ def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
         except (EOFError, OSError):
             return
         if message is None:
+            end_descendants()  # a module's thread may have started one after its task
             return
         _send(conn, _run_one(conn, message))
 
@@ -77,16 +82,32 @@ def _run_one(conn: Connection, message: dict[str, Any]) -> dict[str, Any]:
     _grant_gpus(message.get("gpu_ids") or [])
     with _output_to(Path(message["log_path"])):
         try:
-            written = run_task_folder(Path(message["module_dir"]), message["entrypoint"],
-                                      task_dir, on_progress=reporter)
-            digests = _digests(task_dir, written)
-        except LamellaError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return _failure(job_id, str(exc), EXIT_MODULE_ERROR)
-        except BaseException as exc:  # module code may raise anything, even SystemExit
-            _print_module_traceback(exc, Path(message["module_dir"]))
-            return _failure(job_id, _one_line(exc), EXIT_CRASHED)
+            return _run_module(message, task_dir, reporter)
+        finally:
+            _end_leftovers()
+
+
+def _run_module(message: dict[str, Any], task_dir: Path, reporter: _ProgressReporter) -> dict[str, Any]:
+    job_id = message["job_id"]
+    try:
+        written = run_task_folder(Path(message["module_dir"]), message["entrypoint"],
+                                  task_dir, on_progress=reporter)
+        digests = _digests(task_dir, written)
+    except LamellaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return _failure(job_id, str(exc), EXIT_MODULE_ERROR)
+    except BaseException as exc:  # module code may raise anything, even SystemExit
+        _print_module_traceback(exc, Path(message["module_dir"]))
+        return _failure(job_id, _one_line(exc), EXIT_CRASHED)
     return {"job_id": job_id, "ok": True, "digests": digests}
+
+
+def _end_leftovers() -> None:
+    """End every process the module started and left running, and say so in its log."""
+    sys.stdout.flush()
+    ended = end_descendants()
+    if ended:
+        print(f"[lamella: ended {ended} process(es) the module left running]", flush=True)
 
 
 _loaded_digests: dict[Path, str] = {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lamella.core.cache_keys import file_digest
+from lamella.runner.backends import _reaping
 from lamella.runner.backends._requirements import unmet_requirement
 from lamella.runner.backends._resources import ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
@@ -105,7 +105,9 @@ class IsolatedBackend(Backend):
         threads = str(placement.threads)
         env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
                "MKL_NUM_THREADS": threads, "CUDA_VISIBLE_DEVICES": ",".join(placement.gpu_ids)}
-        command = [sys.executable, "-u", "-X", "faulthandler", "-m", "lamella.core.sdk",
+        # Through the subreaper wrapper: it ends whatever the module leaves running.
+        command = [sys.executable, "-I", "-S", _reaping.__file__,
+                   sys.executable, "-u", "-X", "faulthandler", "-m", "lamella.core.sdk",
                    str(run.module.folder), str(folder.root), run.manifest.entrypoint]
         return subprocess.Popen(command, cwd=folder.root, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, process_group=0)
@@ -168,12 +170,11 @@ class IsolatedBackend(Backend):
         self._pool.free(job_id)
 
     def cancel(self, job_id: str) -> None:
-        """Kill the run's process group; its folder stays until :meth:`release`."""
+        """Kill the run and all it started; its folder stays until :meth:`release`."""
         task = self._tasks.get(job_id)
         if task is None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(task.process.pid, signal.SIGKILL)
+        _reaping.stop_tree(task.process.pid)
         task.process.wait()
         self._close_task(job_id)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from lamella.runner.backends._reaping import MARKER, end_marked, stop_tree
 from lamella.runner.backends._requirements import unmet_requirement
 from lamella.runner.backends._resources import ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
@@ -49,6 +51,7 @@ _CLOSE_WAIT_S = 2.0
 class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
+    marker: str  # in the environment of every process the worker starts
     job: RunRequest | None = None
     started: float | None = None  # when the worker began the job: its time limit counts from then
 
@@ -119,7 +122,9 @@ class LocalBackend(Backend):
         # caller's script in the child when it lacks a __main__ guard). The pipe's end is
         # inherited as a file descriptor.
         parent, child = multiprocessing.Pipe(duplex=True)
-        env = {**os.environ, **{name: str(self.threads) for name in _THREAD_VARIABLES}}
+        marker = secrets.token_hex(8)
+        env = {**os.environ, **{name: str(self.threads) for name in _THREAD_VARIABLES},
+               MARKER: marker}
         process = subprocess.Popen(
             [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno()),
              str(os.getpid())],
@@ -128,7 +133,7 @@ class LocalBackend(Backend):
             # the workers itself (a worker interrupted while starting would print tracebacks).
             process_group=0)
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, marker)
 
     # ----- following --------------------------------------------------------------------
     def poll(self, timeout: float) -> list[NodeProgress | NodeResult]:
@@ -142,6 +147,11 @@ class LocalBackend(Backend):
         for worker in busy:
             if worker.conn in ready:
                 updates += self._read_messages(worker)
+            elif worker.process.poll() is not None:
+                # Dead, though a process it forked still holds its end of the pipe open.
+                updates += self._read_messages(worker)
+                if worker.job is not None:
+                    updates.append(self._worker_died(worker))
             elif self._overdue(worker):
                 updates.append(self._time_out(worker))
         return updates
@@ -187,6 +197,8 @@ class LocalBackend(Backend):
         job_id = worker.job.job_id
         status = _reap(worker)
         self._workers.remove(worker)
+        # A crashed worker could not end what its module started: find them by their marker.
+        end_marked(worker.marker)
         return self._result(job_id, ok=False, error=describe_exit(status), exit_status=status)
 
     def _time_out(self, worker: _Worker) -> NodeResult:
@@ -205,8 +217,7 @@ class LocalBackend(Backend):
         self._pool.free(job_id)
 
     def _stop(self, worker: _Worker) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(worker.process.pid, signal.SIGKILL)  # the module's own children too
+        stop_tree(worker.process.pid)  # the module's own children too, detached ones included
         _reap(worker)
         self._workers.remove(worker)
 
@@ -227,7 +238,7 @@ class LocalBackend(Backend):
                 worker.process.wait(timeout=max(0.01, deadline - time.monotonic())
                                     if worker.job is None else 0.01)
             except subprocess.TimeoutExpired:
-                worker.process.kill()
+                stop_tree(worker.process.pid)
                 worker.process.wait()
             worker.conn.close()
         self._workers.clear()

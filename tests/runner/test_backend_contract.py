@@ -282,3 +282,41 @@ def test_local_workers_stay_warm_across_runs(runs: Runs, tmp_path: Path) -> None
         assert os.path.exists(f"/proc/{first[0]}")
     finally:
         backend.close()
+
+
+# ----- processes a module starts ----------------------------------------------------------------
+def _spawning_run(runs: Runs, tmp_path: Path, mode: str) -> tuple[RunRequest, Path]:
+    from tests.runner.test_child_processes import spawner
+
+    module = spawner(tmp_path / f"mods-{mode}")
+    pids = tmp_path / f"pids-{mode}"
+    return runs.make(mode, module, mode=mode, pid_file=str(pids)), pids
+
+
+def _alive(pids: Path) -> list[int]:
+    from tests.runner.test_child_processes import running
+
+    return [pid for pid in map(int, pids.read_text().split()) if running(pid)]
+
+
+@pytest.mark.parametrize("mode", ["finish", "fail"])
+def test_processes_a_module_started_end_with_its_run(make_backend, runs: Runs, tmp_path: Path,
+                                                     mode: str) -> None:
+    request, pids = _spawning_run(runs, tmp_path, mode)
+    result = result_of(run_all(make_backend(), request)[mode])
+    assert result.ok == (mode == "finish")
+    assert len(pids.read_text().split()) == 2 and _alive(pids) == []
+    assert result.log is not None
+    assert result.log.read_text().splitlines()[-1] == ("[lamella: ended 2 process(es) the module "
+                                                       "left running]")
+
+
+def test_cancel_ends_the_processes_a_module_started(make_backend, runs: Runs,
+                                                    tmp_path: Path) -> None:
+    backend = make_backend()
+    request, pids = _spawning_run(runs, tmp_path, "hang")
+    backend.submit(request)
+    while not (pids.is_file() and len(pids.read_text().split()) == 2):
+        backend.poll(0.2)
+    backend.cancel("hang")
+    assert _alive(pids) == []
