@@ -4,6 +4,7 @@ from lamella.runner.cache._entry import CacheEntry
 from lamella.runner.cache._paths import default_cache_dir
 from lamella.runner.cache._prune import Pruned, RemovedEntry, parse_size, prune
 from lamella.runner.cache._store import CacheError, CacheInUse, CacheStore
+from lamella.runner.cache._verify import DamagedEntry, Verified, verify
 
-__all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore", "Pruned", "RemovedEntry",
-           "default_cache_dir", "parse_size", "prune"]
+__all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore", "DamagedEntry", "Pruned",
+           "RemovedEntry", "Verified", "default_cache_dir", "parse_size", "prune", "verify"]

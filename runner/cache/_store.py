@@ -68,7 +68,7 @@ from lamella.runner.cache._entry_files import (
 from lamella.runner.cache._use_lock import CacheInUse, CacheUseLock
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from lamella.runner.backends import Artifact
 
@@ -264,18 +264,31 @@ class CacheStore:
             return None
         return target
 
-    def _discard(self, folder: Path, *, only: tuple[int, int] | None = None) -> None:
-        """Take an entry out of the store in one rename, then delete it.
+    def _discard(self, folder: Path, *, only: tuple[int, int] | None = None) -> bool:
+        """Take an entry out of the store in one rename, then delete it; True if it did.
 
         With ``only`` (the stamp of the entry.json it was judged damaged by), an entry
         another run put in its place meanwhile is put back instead.
         """
         trash = self.tmp_dir / f"discarded-{folder.name}-{os.getpid()}-{time.monotonic_ns()}"
         if not rename_if_there(folder, trash):
-            return
+            return False
         if only is not None and stamp(trash / ENTRY_FILE) != only and rename_if_there(trash, folder):
-            return
+            return False
         shutil.rmtree(trash, ignore_errors=True)
+        return True
+
+    def remove_damaged(self, folder: Path, judged: tuple[int, int]) -> bool:
+        """Remove the entry in ``folder`` if it is still the one judged damaged; True if removed.
+
+        ``judged`` is the :func:`stamp` of the entry.json it was judged by: an entry another
+        run put in its place meanwhile stays.
+        """
+        return self._discard(folder, only=judged)
+
+    def entry_folders(self) -> list[Path]:
+        """Every entry folder of the store, sound or not."""
+        return sorted(path for path in self.store_dir.glob("*/*") if path.is_dir())
 
     # ----- run scratch space ------------------------------------------------------------
     def new_run_dir(self, run_id: str) -> Path:
@@ -301,9 +314,21 @@ class CacheStore:
         lock = self._locks.pop(run_id, None)
         if lock is not None:
             lock.close()
+        self._leave()
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Use the cache as a run does, without a scratch folder (``clear`` and ``prune`` refuse)."""
+        self._use.share()
+        try:
+            yield
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        """Drop one use of the cache; the last user out removes the replaced entries kept."""
         self._use.release()
         if any(self.tmp_dir.glob(f"{KEPT_PREFIX}*")):
-            # The last run out removes the replaced entries runs kept reading.
             with contextlib.suppress(CacheInUse), self._use.exclusive():
                 self.remove_abandoned_runs(alone=True)
 

@@ -1,4 +1,4 @@
-"""``lamella cache ls | clear | prune``: what the cache holds, and keeping it bounded."""
+"""``lamella cache ls | clear | prune | verify``: what the cache holds, keeping it bounded and sound."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import argparse
 import time
 
 from lamella.core.errors import LamellaError
-from lamella.runner.cache import CacheEntry, CacheStore, default_cache_dir, prune
+from lamella.runner.cache import CacheEntry, CacheStore, default_cache_dir, prune, verify
 from lamella.runner.cli._console import escape, out_console
 
-__all__ = ["cache_clear", "cache_ls", "cache_prune", "format_size"]
+__all__ = ["cache_clear", "cache_ls", "cache_prune", "cache_verify", "format_size"]
 
 _WHY = {"unused": "not used for {days} days", "size": "least recently used, over {size}"}
 
@@ -59,6 +59,19 @@ def cache_prune(args: argparse.Namespace) -> None:
     out_console().print(f"Removed {len(pruned.removed)} entries ({format_size(pruned.freed)}); "
                         f"{pruned.entries_left} entries, {format_size(pruned.size_left)} left in "
                         f"{escape(str(store.root))}")
+
+
+def cache_verify(args: argparse.Namespace) -> None:
+    """Re-hash every cached file; remove the results with a file not as recorded."""
+    store = _store(args)
+    verified = verify(store)
+    for damaged in verified.removed:
+        workflow, node, module = _describe(CacheEntry(damaged.key, store.root, damaged.meta))[1:]
+        what = f"  {escape(workflow)}/{escape(node)} ({escape(module)})" if damaged.meta else ""
+        out_console().print(f"  removed {damaged.key[:12]}{what}: {escape(damaged.problem)}")
+    out_console().print(f"Checked {verified.checked} entries ({verified.files} files, "
+                        f"{format_size(verified.bytes_read)} read): {len(verified.removed)} "
+                        f"damaged and removed, {verified.sound} sound, in {escape(str(store.root))}")
 
 
 def format_size(count: int) -> str:

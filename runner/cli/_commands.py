@@ -13,7 +13,7 @@ from lamella.core.errors import InputFileError, LamellaError, ModuleNotFound, Ru
 from lamella.core.events import RunEvent
 from lamella.runner import Analysis
 from lamella.runner._arguments import ArgumentError
-from lamella.runner.cli._cache import cache_clear, cache_ls, cache_prune
+from lamella.runner.cli._cache import cache_clear, cache_ls, cache_prune, cache_verify
 from lamella.runner.cli._console import err_console, escape, out_console
 from lamella.runner.cli._display import Display, JsonEvents, PlainLines, ProgressBars, Silent
 from lamella.runner.cli._hints import full_references
@@ -196,4 +196,5 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("cache", "ls"): cache_ls,
     ("cache", "clear"): cache_clear,
     ("cache", "prune"): cache_prune,
+    ("cache", "verify"): cache_verify,
 }

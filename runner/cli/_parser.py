@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """``lamella run|validate|modules list|modules show|cache ls|cache clear|cache prune``."""
+    """``lamella run|validate|modules list|modules show|cache ls|clear|prune|verify``."""
     parser = _Parser(prog="lamella", description="Microscopy image-analysis workflows: run, "
                      "check and manage them. Add --debug anywhere to see tracebacks.")
     parser.add_argument("--version", action="version", version=f"lamella {_version()}",
@@ -101,6 +101,11 @@ def _add_cache(cache: argparse.ArgumentParser) -> None:
                        help="then remove the least recently used until the cache takes at most "
                        "SIZE, e.g. 500MB or 2GB (1 KB = 1024 bytes)")
     _add_cache_option(prune)
+    _add_cache_option(actions.add_parser(
+        "verify", help="re-hash every cached file; remove damaged results",
+        description="Re-hash every cached file against the SHA-256 recorded when it was "
+        "stored and remove each result with a file that differs (runs check only size and "
+        "modification time). Safe while runs use the cache."))
 
 
 def _add_modules_option(parser: argparse.ArgumentParser) -> None:
