@@ -95,8 +95,8 @@ _HOW = {"image": "; write it with task.save_image", "labels": "; write it with t
         "model": "; a model output is the trained model's file"}
 
 
-def _tiff_pages(path: Path) -> tuple[np.dtype, list[tifffile.TiffPage]]:
-    """The first series' dtype and pages, from the headers only; refuse a truncated file."""
+def _tiff_dtype(path: Path) -> np.dtype:
+    """The first series' dtype, from the headers only; refuse a file cut short."""
     size = path.stat().st_size
     try:
         with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
@@ -110,7 +110,7 @@ def _tiff_pages(path: Path) -> tuple[np.dtype, list[tifffile.TiffPage]]:
     if sum(end) > size:
         raise _Bad(f"truncated TIFF (its pixel data needs {end[1]} bytes from byte {end[0]}, "
                    f"the file has {size})")
-    return dtype, pages
+    return dtype
 
 
 @contextlib.contextmanager
@@ -151,12 +151,12 @@ def _is_text(head: bytes) -> bool:
 
 
 def _image(path: Path) -> None:
-    _tiff_pages(path)
+    _tiff_dtype(path)
 
 
 def _labels(path: Path) -> None:
     # The header's dtype is enough: whole numbers. Negative values are not looked for.
-    dtype, _ = _tiff_pages(path)
+    dtype = _tiff_dtype(path)
     if dtype.kind not in "iub":
         raise _Bad(f"holds {dtype} values, not integer labels")
 
@@ -166,7 +166,7 @@ def _labels(path: Path) -> None:
 # probabilities (read, min, max); labels and images, headers only, 0.1 ms. Best of 5 calls
 # of _mask/_probabilities/_labels on random data; a threshold step on that image takes ~1 s.
 def _mask(path: Path) -> None:
-    dtype, _ = _tiff_pages(path)
+    dtype = _tiff_dtype(path)
     if dtype.kind not in "iub":
         raise _Bad(f"holds {dtype} values, not a binary mask (0 and 255)")
     data = _read_tiff(path)
@@ -186,7 +186,7 @@ def _values(data: np.ndarray) -> list[int]:
 
 
 def _probabilities(path: Path) -> None:
-    dtype, _ = _tiff_pages(path)
+    dtype = _tiff_dtype(path)
     if dtype.kind != "f":
         raise _Bad(f"holds {dtype} values, not float probabilities")
     data = _read_tiff(path)
