@@ -200,3 +200,15 @@ def check_out_outside_cache(out: Path, cache: Path) -> None:
     if Path(out).resolve().is_relative_to(cache_root):
         raise ArgumentError("out", f"is inside the cache folder ({cache_root}), whose clean-up "
                             "would delete the results; give a folder outside it", value=out)
+
+
+JOBS_PER_CORE = 4
+
+
+def check_jobs_limit(jobs: int | None) -> int | None:
+    """Refuse more jobs than ``JOBS_PER_CORE`` per CPU core (memory is matched when runs start)."""
+    limit = JOBS_PER_CORE * (os.cpu_count() or 1)
+    if jobs is not None and jobs > limit:
+        raise ArgumentError("jobs", f"{jobs} is more than this machine runs at once; give at most "
+                            f"{limit} ({JOBS_PER_CORE} per CPU core)")
+    return jobs

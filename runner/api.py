@@ -32,6 +32,7 @@ from lamella.runner._arguments import (
     check_gpus,
     check_inputs,
     check_jobs,
+    check_jobs_limit,
     check_modules,
     check_path,
     check_targets,
@@ -139,7 +140,7 @@ class Analysis:
         given, pattern = check_inputs(inputs), check_batch(batch)
         overrides, grid = check_params(params), check_sweep(sweep)
         out_dir = check_path("out", out) or Path("results") / _safe_name(self.workflow.name)
-        jobs = check_jobs(jobs) or os.cpu_count() or 1
+        jobs = check_jobs_limit(check_jobs(jobs)) or os.cpu_count() or 1
         use_cache = check_flag("use_cache", use_cache)
         emit = check_callback("on_event", on_event) or (lambda event: None)
         backend_name, gpu_ids = check_backend(backend), check_gpus(gpus)

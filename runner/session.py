@@ -34,7 +34,13 @@ from types import TracebackType
 from typing import Any
 
 from lamella.core.events import RunEvent
-from lamella.runner._arguments import check_backend, check_gpus, check_jobs, check_path
+from lamella.runner._arguments import (
+    check_backend,
+    check_gpus,
+    check_jobs,
+    check_jobs_limit,
+    check_path,
+)
 from lamella.runner._execute import RunSpec, execute, new_run_id
 from lamella.runner._handle import RunHandle
 from lamella.runner._results import RunResult
@@ -69,7 +75,7 @@ class Session:
                  cache_dir: str | Path | None = None, gpus: Sequence[str] | None = None,
                  keep_previews: int = 8) -> None:
         self.backend_name = check_backend(backend)
-        self.jobs = check_jobs(jobs) or os.cpu_count() or 1
+        self.jobs = check_jobs_limit(check_jobs(jobs)) or os.cpu_count() or 1
         self.store = CacheStore(check_path("cache_dir", cache_dir) or default_cache_dir())
         self.keep_previews = max(1, int(keep_previews))
         self._id = f"session-{new_run_id()}"

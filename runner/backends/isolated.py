@@ -26,6 +26,7 @@ from typing import Any
 
 from lamella.core.cache_keys import file_digest
 from lamella.runner.backends import _reaping
+from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._requirements import unmet_requirement
 from lamella.runner.backends._resources import ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
@@ -152,6 +153,7 @@ class IsolatedBackend(Backend):
         status = task.process.wait()
         self._drain(task, final=True)
         self._close_task(job_id)
+        cap_log(task.folder.log)
         if status == 0:
             return read_result(task.folder, job_id, ok=True)
         return read_result(task.folder, job_id, ok=False, exit_status=status,
@@ -176,7 +178,9 @@ class IsolatedBackend(Backend):
             return
         _reaping.stop_tree(task.process.pid)
         task.process.wait()
+        self._drain(task, final=True)  # what it printed last, for the engine to keep
         self._close_task(job_id)
+        cap_log(task.folder.log)
 
     def release(self, job_id: str) -> None:
         """Delete a finished run's private folder."""

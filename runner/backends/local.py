@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._reaping import MARKER, end_marked, stop_tree
 from lamella.runner.backends._requirements import unmet_requirement
 from lamella.runner.backends._resources import ResourcePool, timeout_error
@@ -189,6 +190,7 @@ class LocalBackend(Backend):
     def _result(self, job_id: str, *, ok: bool, error: str = "", exit_status: int | None = None,
                 digests: dict[str, str] | None = None) -> NodeResult:
         self._pool.free(job_id)
+        cap_log(self._folders[job_id].log)
         return read_result(self._folders[job_id], job_id, ok=ok, error=error,
                            exit_status=exit_status, digests=digests)
 
@@ -215,6 +217,8 @@ class LocalBackend(Backend):
             if worker.job is not None and worker.job.job_id == job_id:
                 self._stop(worker)
         self._pool.free(job_id)
+        if job_id in self._folders:
+            cap_log(self._folders[job_id].log)  # the engine keeps the log of a run cut short
 
     def _stop(self, worker: _Worker) -> None:
         stop_tree(worker.process.pid)  # the module's own children too, detached ones included
