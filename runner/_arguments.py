@@ -194,10 +194,14 @@ def check_timeout(timeout: object) -> float | None:
         raise ArgumentError("timeout", str(exc), value=value) from None
 
 
-def check_out_outside_cache(out: Path, cache: Path) -> None:
-    """Refuse a results folder inside the cache folder, whose clean-up would delete it."""
-    cache_root = Path(cache).resolve()
-    if Path(out).resolve().is_relative_to(cache_root):
+def check_out_outside_cache(out: Path, cache: Path, *, scratch: Path) -> None:
+    """Refuse a results folder inside the cache folder, whose clean-up would delete it.
+
+    The cache's ``scratch`` space is where the runner keeps results folders of its own (a
+    session's previews, removed with the session): those are let through.
+    """
+    cache_root, folder = Path(cache).resolve(), Path(out).resolve()
+    if folder.is_relative_to(cache_root) and not folder.is_relative_to(Path(scratch).resolve()):
         raise ArgumentError("out", f"is inside the cache folder ({cache_root}), whose clean-up "
                             "would delete the results; give a folder outside it", value=out)
 

@@ -67,7 +67,7 @@ def execute(spec: RunSpec, *, store: CacheStore, backend: Backend | None = None,
     items = spec.plan.items
     # Every item of a batch or a sweep has its own folder.
     foldered = spec.batch or spec.plan.sweep is not None
-    check_out_outside_cache(spec.out_dir, store.root)
+    check_out_outside_cache(spec.out_dir, store.root, scratch=store.tmp_dir)
     out = OutputFolder.open(spec.out_dir, batch=foldered, run_id=run_id,
                             items=[i.name for i in items], outputs=list(spec.graph.outputs))
     try:
