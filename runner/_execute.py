@@ -120,6 +120,7 @@ def _run(spec: RunSpec, engine: Engine, out: OutputFolder) -> RunResult:
 
 def _end(spec: RunSpec, engine: Engine, out: OutputFolder, status: str, started: float) -> RunResult:
     """Commit (or, cancelled, set aside) the run's results and record; say it ended."""
+    _settle(engine)
     if status == "cancelled":
         return _set_aside(spec, engine, out, started)
     combined, pooled, cut_short = _batch_results(spec, engine, out, status)
@@ -137,6 +138,20 @@ def _end(spec: RunSpec, engine: Engine, out: OutputFolder, status: str, started:
     return RunResult(engine.run_id, status, out.root, record_path, record, engine.published,
                      combined, engine.jobs, batch=out.batch, sweep=spec.plan.sweep,
                      pooled=pooled.files if pooled is not None else {})
+
+
+def _settle(engine: Engine) -> None:
+    """Give every job an end state, also when a second interruption cut the engine's own short.
+
+    A KeyboardInterrupt inside the engine's cleanup (a second Ctrl-C in Python) can leave
+    jobs ``running`` or ``waiting``; a record only ever holds the documented end states.
+    """
+    ended = "cancelled" if engine.cancelled else "interrupted"
+    for job in engine.jobs:
+        if job.status == "running":
+            job.status = ended
+        elif job.status == "waiting":
+            job.status = "not_started"
 
 
 def _batch_results(spec: RunSpec, engine: Engine, out: OutputFolder, status: str):  # type: ignore[no-untyped-def]

@@ -2,13 +2,22 @@
 
 Exit status: 0 success, 1 a node failed, 2 bad input (command line, workflow, files),
 3 internal error, 130 interrupted.
+
+Ctrl-C and SIGTERM stop a run cleanly: the first raises KeyboardInterrupt, and the run stops
+its workers and writes its record. A second one while it does is ignored, as it would cut
+that cleanup short; a third ends the command at once (status 130), leaving the results
+folder as it was or with this run's whole record (a commit step is never cut: see
+``lamella.runner.engine._publish``). A command started with SIGINT ignored (a background job
+of a POSIX shell) keeps ignoring it; SIGTERM still stops it.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 from lamella.core.errors import LamellaError, RunFailed
 from lamella.core.events import RunEvent
@@ -24,7 +33,18 @@ EXIT_INTERRUPTED = 130
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lamella`` console script; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's stop cleans up like Ctrl-C
+    previous = _handle_stops()
+    try:
+        return _main(args)
+    finally:
+        if argv is not None:
+            # Called from Python: the caller's handlers come back. The console script keeps
+            # ours to its end, so a late second stop cannot kill it before it exits with 130.
+            for signum, handler in previous.items():
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def _main(args: list[str]) -> int:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     json_events = "--json-events" in args
@@ -50,8 +70,36 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+_FORCED = (b"error: interrupted three times; ended at once (the results folder keeps its last "
+           b"whole record)\n")
+_STOPPING = b"stopping cleanly; interrupt once more to end at once\n"
+
+
+def _handle_stops() -> dict[signal.Signals, Any]:
+    """SIGTERM (a scheduler's stop) cleans up like Ctrl-C; an ignored Ctrl-C stays ignored.
+
+    Returns the handlers replaced, for :func:`main` to put back.
+    """
+    _stops.clear()
+    stops = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        stops.append(signal.SIGINT)
+    return {signum: signal.signal(signum, _interrupt) for signum in stops}
+
+
+_stops: list[int] = []  # the stop signals received so far
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    _stops.append(signum)
+    if len(_stops) == 1:
+        raise KeyboardInterrupt
+    # os.write, not print: the handler may run while the main thread is inside a print.
+    if len(_stops) == 2:
+        os.write(2, _STOPPING)
+        return
+    os.write(2, _FORCED)
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _dispatch(args: list[str]) -> int:

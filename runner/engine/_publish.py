@@ -380,13 +380,22 @@ def _read_plan(root: Path, journal: Path) -> dict:  # type: ignore[type-arg]
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back while the commit moves files; they act right after."""
+    """Hold Ctrl-C and SIGTERM back while the commit moves files; they act right after.
+
+    Their handlers are swapped for ones that only note the signal, rather than the signals
+    blocked: the kernel may hand a signal to any thread that does not block it, and Python
+    then runs the handler in the main thread wherever it is, mid-commit included.
+    """
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield  # handlers can only be set from the main thread, which is the one they stop
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    arrived: list[int] = []
+    previous = {signum: signal.signal(signum, lambda number, frame: arrived.append(number))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum in arrived:
+            signal.raise_signal(signum)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,9 @@ import numpy as np
 import pytest
 
 from lamella.core.sdk import Image, write_image
+from lamella.runner.api import ArgumentError
 from lamella.runner.engine import OutputFolder
+from lamella.runner.engine._publish import complete_commit
 from tests.runner.test_engine import CHAIN
 from tests.runner.test_results_folder import contents
 
@@ -30,18 +33,23 @@ CHANGES = ("replace", "rename", "unlink", "rmdir", "mkdir")
 NEVER = 10**9
 
 
-def run_in_child(run: Callable[[], object], kill_at: int, counted: Path) -> int:
-    """Run ``run`` in a forked child that SIGKILLs itself before the commit's ``kill_at``-th change.
+def run_in_child(run: Callable[[], object], kill_at: int, counted: Path,
+                 stop: signal.Signals = signal.SIGKILL) -> int:
+    """Run ``run`` in a forked child that sends itself ``stop`` before the commit's ``kill_at``-th change.
 
-    Returns the child's wait status; the number of changes it made is written to ``counted``.
+    Returns the child's wait status (exit status 130 for a KeyboardInterrupt); the number of
+    changes it made is written to ``counted``.
     """
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
+        status = 0
         try:
-            _count_commit_changes(kill_at, counted)
+            _count_commit_changes(kill_at, counted, stop)
             run()
+        except KeyboardInterrupt:
+            status = 130
         finally:
-            os._exit(0)
+            os._exit(status)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -53,7 +61,7 @@ def run_in_child(run: Callable[[], object], kill_at: int, counted: Path) -> int:
     raise AssertionError(f"the run killed at change {kill_at} did not end within 120 s")
 
 
-def _count_commit_changes(kill_at: int, counted: Path) -> None:
+def _count_commit_changes(kill_at: int, counted: Path, stop: signal.Signals) -> None:
     state = {"committing": False, "changes": 0}
     commit = OutputFolder.commit
 
@@ -70,7 +78,7 @@ def _count_commit_changes(kill_at: int, counted: Path) -> None:
             if state["committing"]:
                 state["changes"] += 1
                 if state["changes"] == kill_at:
-                    os.kill(os.getpid(), signal.SIGKILL)
+                    os.kill(os.getpid(), stop)
             return change(*args, **kwargs)
         return call
 
@@ -152,3 +160,44 @@ def test_the_next_run_completes_a_commit_cut_short(two_runs, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert sorted(contents(out)) == ["image.ome.tif", "logs/add.log", "logs/stats.log",
                                      "run-record.json", "table.csv"]
+
+
+def test_complete_commit_finishes_the_step_for_a_reader(two_runs, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    two_runs["batch"](out)
+    assert os.WIFSIGNALED(run_in_child(lambda: two_runs["single"](out), 12, tmp_path / "n"))
+    complete_commit(out)
+    assert sorted(contents(out)) == ["image.ome.tif", "logs/add.log", "logs/stats.log",
+                                     "run-record.json", "table.csv"]
+    assert json.loads((out / "run-record.json").read_text())["workflow"]["name"] == "single"
+
+
+def test_a_damaged_journal_is_one_line_and_changes_nothing(two_runs, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    two_runs["single"](out)
+    (out / ".lamella-commit.json").write_text('{"staging": ".lamella-staging-x", "move": ["../x"], '
+                                              '"remove": []}')
+    before = contents(out)
+    with pytest.raises(ArgumentError) as info:
+        two_runs["single"](out)
+    assert str(info.value) == (f"out={str(out)!r}: its commit journal .lamella-commit.json is "
+                               "damaged; remove it and check the results against "
+                               "run-record.json, or give another folder")
+    assert contents(out) == before
+
+
+def test_ctrl_c_during_the_commit_waits_for_its_end_with_other_threads_about(two_runs,
+                                                                           tmp_path: Path) -> None:
+    # The kernel hands a signal the main thread blocks to another thread; Python then runs
+    # the handler in the main thread, wherever it is: blocking alone would not hold it back.
+    out = tmp_path / "out"
+    two_runs["batch"](out)
+
+    def run_beside_a_thread() -> None:
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        two_runs["single"](out)
+
+    status = run_in_child(run_beside_a_thread, 12, tmp_path / "n", stop=signal.SIGINT)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130  # after the commit
+    assert sorted(contents(out)) == ["image.ome.tif", "logs/add.log", "logs/stats.log",
+                                     "run-record.json", "table.csv"]  # no journal left
