@@ -6,15 +6,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.runner.processes import LAMELLA, start_lamella
 from tests.runner.test_engine import BRANCHES, CHAIN
-
-LAMELLA = str(Path(sys.executable).parent / "lamella")
 
 
 def lamella(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -178,16 +178,26 @@ def start_slow_run(workdir: Path) -> tuple[subprocess.Popen[str], list[int]]:
     import psutil
 
     (workdir / "slow.yaml").write_text(SLOW)
-    run = subprocess.Popen([LAMELLA, "run", "slow.yaml", "--modules", "mods", "-o", "out",
-                            "--json-events"], cwd=workdir, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    assert run.stdout is not None
-    started = 0
-    while started < 3:  # gen, then a and b
-        started += json.loads(run.stdout.readline())["kind"] == "node_started"
-    workers = [p.pid for p in psutil.Process(run.pid).children()]
-    assert len(workers) == 2
+    run = start_lamella("run", "slow.yaml", "--modules", "mods", "-o", "out", "--json-events",
+                        cwd=workdir)
+    with ended_on_failure(run):
+        started = 0
+        while started < 3:  # gen, then a and b
+            started += json.loads(run.stdout.readline())["kind"] == "node_started"  # type: ignore[union-attr]
+        workers = [p.pid for p in psutil.Process(run.pid).children()]
+        assert len(workers) == 2
     return run, workers
+
+
+@contextmanager
+def ended_on_failure(run: subprocess.Popen[str]) -> Iterator[None]:
+    """Kill the run if the block fails: no run outlives its test, no pipe is left open."""
+    try:
+        yield
+    except BaseException:
+        run.kill()
+        run.communicate(timeout=60)
+        raise
 
 
 def gone(pids: list[int], within_s: float = 10) -> bool:
@@ -217,12 +227,11 @@ def test_ctrl_c_while_workers_start_is_clean(workdir: Path, isolated_cache: Path
     # A terminal's Ctrl-C goes to the whole foreground process group; workers that are
     # still starting must not print tracebacks (they live in their own group).
     (workdir / "slow.yaml").write_text(SLOW)
-    run = subprocess.Popen([LAMELLA, "run", "slow.yaml", "--modules", "mods", "-o", "out",
-                            "--json-events"], cwd=workdir, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert run.stdout is not None
-    while json.loads(run.stdout.readline())["kind"] != "node_started":
-        pass
+    run = start_lamella("run", "slow.yaml", "--modules", "mods", "-o", "out", "--json-events",
+                        cwd=workdir, new_group=True)
+    with ended_on_failure(run):
+        while json.loads(run.stdout.readline())["kind"] != "node_started":  # type: ignore[union-attr]
+            pass
     time.sleep(0.1)  # the worker is importing now (without its own group: a traceback)
     os.killpg(run.pid, signal.SIGINT)
     _, err = run.communicate(timeout=60)
