@@ -102,12 +102,17 @@ def per_node(nodes: dict[str, list[dict[str, float]]]) -> dict[str, tuple[float,
     return table
 
 
+def summed_difference(table: dict[str, tuple[float, float, Spread]]) -> Spread:
+    """Per round: isolated − local summed over all nodes."""
+    return Spread(tuple(sum(d) for d in zip(*(t[2].values for t in table.values()), strict=True)))
+
+
 def node_table(table: dict[str, tuple[float, float, Spread]]) -> list[str]:
     """The per-node figures as a Markdown table, in the workflow's order."""
     lines = ["| node | local (s) | isolated (s) | isolated − local (s) |", "|---|---|---|---|"]
     lines += [f"| {name} | {local:.2f} | {isolated:.2f} | {diff.text(2)} |"
               for name, (local, isolated, diff) in table.items()]
-    total = Spread(tuple(sum(d) for d in zip(*(t[2].values for t in table.values()), strict=True)))
+    total = summed_difference(table)
     lines.append(f"| all nodes | {sum(t[0] for t in table.values()):.2f} | "
                  f"{sum(t[1] for t in table.values()):.2f} | {total.text(2)} |")
     return lines
@@ -143,7 +148,7 @@ def _section(config: Config, size: int, image: Path, local: list[float], isolate
 def _notes(table: dict[str, tuple[float, float, Spread]], extra: Spread,
            per_node_extra: float) -> list[str]:
     """What the isolated backend's extra time is made of."""
-    summed = sum(diff.median for _, _, diff in table.values())
+    summed = summed_difference(table).median
     return [
         f"A node on the isolated backend takes a median {per_node_extra:.2f} s longer than on "
         "the local one: a new interpreter that imports the SDK, the module and its libraries "
