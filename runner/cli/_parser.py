@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                      required=True)
     _add_run(commands.add_parser("run", help="run a workflow (or a batch of images)",
-                                 description="Run a workflow with the local backend."))
+                                 description="Run a workflow on a backend (local by default)."))
     validate = commands.add_parser("validate", help="check a workflow without running it",
                                    description="Check modules, ports, types, parameters and "
                                    "cycles; report every problem at once.")
