@@ -10,6 +10,7 @@ Layout under the cache folder::
     tmp/replaced-<key>-*/    an entry --no-cache replaced while other runs may read it
     history/<id>.json        the key components of each node's latest run (for --explain)
     lock                     shared by running runs, taken alone by ``clear``
+    commit.lock              held by a put while it checks what is in place and renames
 
 An entry is assembled from a succeeded run's artifacts (hard links where they share the
 cache's filesystem, checked copies otherwise) and renamed into ``store/`` in one step, so
@@ -56,15 +57,13 @@ from lamella.runner.cache._entry_files import (
     MISSING,
     CacheError,
     abandoned,
-    all_shared,
     bring,
-    exchange,
-    link_if_same,
     rename_if_there,
     seal,
     stamp,
     touch,
 )
+from lamella.runner.cache._replace import KEPT_PREFIX, Replacing
 from lamella.runner.cache._use_lock import CacheInUse, CacheUseLock
 
 if TYPE_CHECKING:
@@ -74,10 +73,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CacheEntry", "CacheError", "CacheInUse", "CacheStore"]
 
-KEPT_PREFIX = "replaced-"  # tmp/replaced-<key>-...: an entry replaced while runs may read it
+COMMIT_LOCK = "commit.lock"  # held while a put checks and renames (see CacheStore._committing)
 
 
-class CacheStore:
+class CacheStore(Replacing):
     """Look up, add and list finished node runs."""
 
     def __init__(self, root: Path) -> None:
@@ -157,7 +156,8 @@ class CacheStore:
         ``artifacts`` (file name under ``outputs/`` -> artifact) are hard-linked when they
         are on the cache's filesystem and copied otherwise, the copy checked against the
         artifact's digest. With ``replace`` (``--no-cache``) the new entry takes the
-        place of an existing one (see :meth:`_replace`); otherwise an existing entry wins
+        place of an existing one (see :meth:`_replace`), unless a run still on made that
+        one with other content (see :meth:`_live_other`); otherwise an existing entry wins
         (another run stored the same result first).
         """
         staging = self.tmp_dir / f"put-{key[:16]}-{os.getpid()}-{time.monotonic_ns()}"
@@ -168,16 +168,32 @@ class CacheStore:
             if log is not None and log.is_file():
                 bring(log, staging / LOG_NAME)
             sealed = seal(staging / OUTPUTS_DIR, meta["outputs"])
-            if replace:
-                sealed = self._share_unchanged(key, staging, meta, sealed)
-            atomic_write_json(staging / ENTRY_FILE, {**meta, FILES_KEY: sealed})
-            entry = self._replace(key, staging) if replace else self._move_in(key, staging)
+            with self._committing():
+                entry = (self._replace(key, staging, meta, sealed) if replace
+                         else self._move_in(key, staging, meta, sealed))
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # left only when the key was stored already
         self._index(entry)
         return entry
 
-    def _move_in(self, key: str, staging: Path) -> CacheEntry:
+    @contextlib.contextmanager
+    def _committing(self) -> Iterator[None]:
+        """Hold the cache's commit lock: what a put finds in place stays so until it is done.
+
+        Without it two runs storing the same key at once could each see no entry (or
+        another run's) and then swap out what the other has just stored and is publishing.
+        Only the renames and the checks before them run under it.
+        """
+        handle = os.open(self.root / COMMIT_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
+
+    def _move_in(self, key: str, staging: Path, meta: dict[str, Any],
+                 sealed: dict[str, list[int]]) -> CacheEntry:
+        atomic_write_json(staging / ENTRY_FILE, {**meta, FILES_KEY: sealed})
         target = self._entry_dir(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -185,55 +201,6 @@ class CacheStore:
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
-        return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
-
-    def _share_unchanged(self, key: str, staging: Path, meta: dict[str, Any],
-                         sealed: dict[str, list[int]]) -> dict[str, list[int]]:
-        """Give the new entry the existing entry's files where their content is the same.
-
-        Other runs on this cache may be reading the existing entry (a node about to
-        start, a result being published). When the new run made the same files, the new
-        entry holds the very same inodes, with the same size and mtime, so for those
-        readers nothing changes; only entry.json and the log are new. Each existing file
-        is re-hashed first: ``--no-cache`` also repairs a file damaged with its size and
-        mtime kept. Returns the recorded [size, mtime] of the new entry's files.
-        """
-        current = self._load(key)
-        if current is None or current.meta.get("outputs") != meta["outputs"]:
-            return sealed
-        recorded = current.meta[FILES_KEY]
-        shared = dict(sealed)
-        new_digests = dict(meta["output_digests"])
-        for port, files in current.outputs.items():
-            for path, digest in zip(files, new_digests.get(port, []), strict=False):
-                name = path.relative_to(current.folder / OUTPUTS_DIR).as_posix()
-                if link_if_same(path, digest, staging / OUTPUTS_DIR / name):
-                    shared[name] = recorded[name]
-        return shared
-
-    def _replace(self, key: str, staging: Path) -> CacheEntry:
-        """Put ``staging`` in the place of ``key``'s entry, in one step where the system can.
-
-        The entry it replaces is kept in ``tmp/`` (removed once no run uses the cache) if
-        some of its files differ: a run that read it keeps finding them through
-        :meth:`sound_entry`. Its files the new entry shares need no keeping.
-        """
-        target = self._entry_dir(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        kept = self.tmp_dir / f"{KEPT_PREFIX}{key}-{os.getpid()}-{time.monotonic_ns()}"
-        if exchange(staging, target):
-            old: Path | None = staging  # now holds the replaced entry
-        else:  # no exchange: move the old entry aside, then the new one in
-            old = kept if rename_if_there(target, kept) else None
-            try:
-                os.rename(staging, target)
-            except OSError as exc:  # another run put its entry here meanwhile: as new as ours
-                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                    raise
-        if old is not None and all_shared(old, target):
-            shutil.rmtree(old, ignore_errors=True)
-        elif old == staging:
-            os.rename(staging, kept)
         return CacheEntry(key, target, json.loads((target / ENTRY_FILE).read_text("utf-8")))
 
     # ----- artifacts by digest ----------------------------------------------------------

@@ -44,7 +44,7 @@ KEY = "ab" + "0" * 62
 
 def put(store: CacheStore, content: bytes, run_id: str, *, replace: bool = True) -> CacheEntry:
     """Store one output file with ``content`` under KEY, as a run's node would."""
-    made = store.tmp_dir / run_id / "out.bin"
+    made = store.tmp_dir / f"made-by-{run_id}" / "out.bin"
     made.parent.mkdir(parents=True, exist_ok=True)
     made.write_bytes(content)
     digest = file_digest(made)
@@ -78,6 +78,16 @@ def test_a_replacement_with_other_content_keeps_the_old_entry_for_its_readers(tm
     store.release_run_dir("reader")  # the last run out removes it
     assert list(store.tmp_dir.glob("replaced-*")) == []
     assert store.get(KEY).outputs["out"][0].read_bytes() == b"new"
+
+
+def test_an_entry_a_live_run_made_with_other_content_is_not_replaced(tmp_path: Path) -> None:
+    maker, other = CacheStore(tmp_path / "cache"), CacheStore(tmp_path / "cache")
+    maker.new_run_dir("run-1")  # run 1 is on: it may be publishing its entry right now
+    first = put(maker, b"one", "run-1", replace=False)
+    second = put(other, b"two", "run-2")
+    assert second.meta["run_id"] == "run-1" and first.damaged_files() == []
+    maker.release_run_dir("run-1")  # once run 1 has ended, --no-cache replaces it
+    assert put(other, b"two", "run-3").outputs["out"][0].read_bytes() == b"two"
 
 
 def test_a_stored_input_is_hard_linked_and_outlives_its_entry(tmp_path: Path) -> None:
@@ -163,10 +173,12 @@ def image_module(folder: Path, name: str, code: str, inputs: dict[str, str]) -> 
     (folder / name / "main.py").write_text(code)
 
 
-def run_gated(tmp_path: Path, fixture_modules: Path, source: str) -> subprocess.CompletedProcess[str]:
+def run_gated(tmp_path: Path, fixture_modules: Path, source: str, *,
+              made_before: bool = False) -> subprocess.CompletedProcess[str]:
     """Run 1 holds at 'gate'; run 2 (--no-cache) remakes 'src'; then run 1 starts 'late'.
 
-    Returns run 1, finished; run 2 must have succeeded.
+    With ``made_before`` a run that has ended made 'src' and run 1 reuses it. Returns
+    run 1, finished; run 2 must have succeeded.
     """
     mods = tmp_path / "mods"
     image_module(mods, "gate", GATE, {"image": "image"})
@@ -174,6 +186,9 @@ def run_gated(tmp_path: Path, fixture_modules: Path, source: str) -> subprocess.
     (tmp_path / "gated.yaml").write_text(GATED.replace("SOURCE", source))
     gate = tmp_path / "gate-open"
     command = [LAMELLA, "run", "gated.yaml", "--modules", str(mods), "--modules", str(fixture_modules)]
+    if made_before:
+        subprocess.run([*command, "-o", "out0", "--until", "src"], cwd=tmp_path, check=True,
+                       capture_output=True, timeout=300)
     first = subprocess.Popen([*command, "-o", "out1", "-j", "1", "--json-events"], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "LAMELLA_TEST_GATE": str(gate)})
@@ -183,7 +198,7 @@ def run_gated(tmp_path: Path, fixture_modules: Path, source: str) -> subprocess.
         while "gate" not in started:
             event = json.loads(first.stdout.readline())
             started += [event["node"]] if event["kind"] == "node_started" else []
-        assert started == ["src", "gate"]  # 'late' waits for the only slot
+        assert started == (["gate"] if made_before else ["src", "gate"])  # 'late' waits
         second = subprocess.run([*command, "-o", "out2", "--no-cache", "--until", "src"],
                                 cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert (second.returncode, second.stderr) == (0, "")
@@ -201,9 +216,21 @@ def test_a_result_remade_by_another_run_is_read_by_the_waiting_nodes(tmp_path: P
         assert (tmp_path / "out1" / table).read_text() == "mean,pixel_nm\n1.0,2.0\n"
 
 
+def test_a_run_uses_the_other_content_a_live_run_stored(tmp_path: Path,
+                                                        fixture_modules: Path) -> None:
+    first = run_gated(tmp_path, fixture_modules, "noise")
+    assert first.returncode == 0, first.stderr
+    # Run 2 keeps (and publishes) what run 1, still on, stored: no swap under run 1.
+    made = (tmp_path / "out1" / "src.ome.tif").read_bytes()
+    assert (tmp_path / "out2" / "src.ome.tif").read_bytes() == made
+    mean = float(read_image(tmp_path / "out1" / "src.ome.tif").data.mean())
+    for table in ("late.csv", "after.csv"):
+        assert (tmp_path / "out1" / table).read_text() == f"mean,pixel_nm\n{mean!r},\n"
+
+
 def test_a_result_remade_with_other_content_is_still_read_as_it_was(
         tmp_path: Path, fixture_modules: Path, isolated_cache: Path) -> None:
-    first = run_gated(tmp_path, fixture_modules, "noise")
+    first = run_gated(tmp_path, fixture_modules, "noise", made_before=True)
     assert first.returncode == 0, first.stderr
     # Run 1's tables describe run 1's image, not the one run 2 stored meanwhile.
     made = float(read_image(tmp_path / "out1" / "src.ome.tif").data.mean())
