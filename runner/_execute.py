@@ -146,10 +146,9 @@ def _settle(engine: Engine) -> None:
     A KeyboardInterrupt inside the engine's cleanup (a second Ctrl-C in Python) can leave
     jobs ``running`` or ``waiting``; a record only ever holds the documented end states.
     """
-    ended = "cancelled" if engine.cancelled else "interrupted"
     for job in engine.jobs:
         if job.status == "running":
-            job.status = ended
+            job.status = "cancelled" if engine.cancelled else "interrupted"
         elif job.status == "waiting":
             job.status = "not_started"
 

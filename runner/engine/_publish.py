@@ -397,5 +397,5 @@ def _signals_held() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        for signum in arrived:
-            signal.raise_signal(signum)
+        for number in arrived:
+            signal.raise_signal(number)

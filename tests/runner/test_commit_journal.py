@@ -194,6 +194,7 @@ def test_ctrl_c_during_the_commit_waits_for_its_end_with_other_threads_about(two
     two_runs["batch"](out)
 
     def run_beside_a_thread() -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # pytest may run in the background
         threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
         two_runs["single"](out)
 
