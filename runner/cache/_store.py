@@ -268,10 +268,14 @@ class CacheStore(Replacing):
         self.remove_abandoned_runs()
         folder = self.tmp_dir / run_id
         folder.mkdir(parents=True)
-        lock = (folder / LOCK_FILE).open("w")
+        # Locked under another name, then renamed: a run starting at the same moment must
+        # never find a ``lock`` nobody holds yet (it would take the folder for abandoned).
+        starting = folder / f".{LOCK_FILE}-{os.getpid()}"
+        lock = starting.open("w")
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         lock.write(f"{os.uname().nodename} {os.getpid()}\n")
         lock.flush()
+        os.rename(starting, folder / LOCK_FILE)
         self._locks[run_id] = lock
         return folder
 

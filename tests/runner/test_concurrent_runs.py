@@ -90,6 +90,34 @@ def test_an_entry_a_live_run_made_with_other_content_is_not_replaced(tmp_path: P
     assert put(other, b"two", "run-3").outputs["out"][0].read_bytes() == b"two"
 
 
+SWEEPER = """\
+import sys
+from pathlib import Path
+from lamella.runner.cache import CacheStore
+store, stop = CacheStore(Path(sys.argv[1])), Path(sys.argv[2])
+print("sweeping", flush=True)
+while not stop.exists():
+    store.remove_abandoned_runs()
+"""
+
+
+def test_a_starting_run_is_never_taken_for_abandoned(tmp_path: Path) -> None:
+    store, stop = CacheStore(tmp_path / "cache"), tmp_path / "stop"
+    # Another run starting at the same moment removes the scratch folders nobody holds.
+    sweeper = subprocess.Popen([sys.executable, "-c", SWEEPER, str(store.root), str(stop)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert sweeper.stdout is not None and sweeper.stdout.readline() == "sweeping\n"
+        kept = 0
+        for i in range(1500):
+            kept += (store.new_run_dir(f"run-{i}") / "lock").is_file()
+            store.release_run_dir(f"run-{i}")
+    finally:
+        stop.touch()
+        sweeper.communicate(timeout=60)
+    assert kept == 1500
+
+
 def test_a_stored_input_is_hard_linked_and_outlives_its_entry(tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "cache")
     entry = put(store, b"stored", "run-1", replace=False)
