@@ -87,6 +87,7 @@ def prepare_task_folder(
     params: dict[str, Any],
     resources: TaskResources | None = None,
     copied: Collection[str] = (),
+    hard_links: bool = True,
 ) -> TaskSpec:
     """Create the task folder: put input files into ``inputs/<port>/`` and write task.json.
 
@@ -94,13 +95,15 @@ def prepare_task_folder(
     runner links only to read-only files of its cache): hard links where the folder shares
     the files' filesystem, symlinks otherwise (see :func:`_link`). Ports named in ``copied``
     get copies instead: the runner copies the user's own files that way, so a module that
-    wrongly writes to its input changes its own copy, never the user's original.
+    wrongly writes to its input changes its own copy, never the user's original. With
+    ``hard_links`` false every link is a symlink (module tests: messages name the files
+    given, not the task folder's names for them).
     """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / OUTPUTS_DIR).mkdir(exist_ok=True)
     relative_inputs = {
         port: [_place_input(folder, port, index if len(paths) > 1 else None, Path(path),
-                            link=port not in copied)
+                            link=port not in copied, hard=hard_links)
                for index, path in enumerate(paths)]
         for port, paths in inputs.items()
     }
@@ -119,14 +122,17 @@ def prepare_task_folder(
     return spec
 
 
-def _place_input(folder: Path, port: str, index: int | None, source: Path, *, link: bool) -> str:
+def _place_input(folder: Path, port: str, index: int | None, source: Path, *, link: bool,
+                 hard: bool = True) -> str:
     port_dir = folder / INPUTS_DIR / port
     port_dir.mkdir(parents=True, exist_ok=True)
     # A single file keeps its name (messages show it); list items get an index prefix so
     # two files with the same name stay distinct.
     target = port_dir / (source.name if index is None else f"{index}-{source.name}")
-    if link:
+    if link and hard:
         _link(source.resolve(), target)
+    elif link:
+        os.symlink(source.resolve(), target)
     else:
         shutil.copyfile(source, target)  # content only: the copy is the task's own, writable
     return target.relative_to(folder).as_posix()

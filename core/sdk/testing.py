@@ -54,8 +54,9 @@ def run_module(module_dir: Path, workdir: Path, *, inputs: dict[str, Any] | None
         raise ModuleError("; ".join(f"parameter '{n}': {m}" for n, m in problems))
     as_lists = {port: _as_path_list(v) for port, v in (inputs or {}).items()}
     folder = Path(workdir) / f"task-{node}"
+    # Symlinks to the given files, so a module's messages name them as the user would see.
     prepare_task_folder(folder, node=node, manifest=manifest, inputs=as_lists,
-                        params=resolve_params(manifest, given))
+                        params=resolve_params(manifest, given), hard_links=False)
     progress: list[tuple[float, str]] = []
     written = run_task_folder(module_dir, manifest.entrypoint, folder,
                               on_progress=lambda f, m: progress.append((f, m)))
