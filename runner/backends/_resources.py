@@ -12,9 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lamella.core.manifest._params import format_duration
-from lamella.runner.backends.base import HostCapacity, Placement, ResourceRequest
+from lamella.runner.backends._requirements import unmet_requirement
+from lamella.runner.backends.base import (
+    Backend,
+    BackendCapabilities,
+    HostCapacity,
+    Placement,
+    ResourceRequest,
+    RunRequest,
+)
 
-__all__ = ["ResourcePool", "timeout_error"]
+__all__ = ["PooledBackend", "ResourcePool", "kind_refusal", "timeout_error"]
 
 
 def timeout_error(limit_s: float) -> str:
@@ -93,3 +101,27 @@ class ResourcePool:
     def busy(self) -> int:
         """Runs holding reservations."""
         return len(self._placed)
+
+
+def kind_refusal(run: RunRequest, capabilities: BackendCapabilities) -> str | None:
+    """Why a backend cannot run the kind of module ``run`` has (see the manifest's ``kind``)."""
+    kind = run.manifest.kind
+    if kind in capabilities.kinds:
+        return None
+    return (f"module {run.manifest.ref} is a {kind} module and backend '{capabilities.name}' "
+            "runs only Python module folders; run it on a container backend (--backend docker)")
+
+
+class PooledBackend(Backend):
+    """A backend whose hosts' resources a :class:`ResourcePool` accounts for."""
+
+    _pool: ResourcePool
+
+    def refusal(self, run: RunRequest) -> str | None:
+        """Why ``run`` cannot run here (module kind, a missing package, resources), or None."""
+        return (kind_refusal(run, self.capabilities) or unmet_requirement(run.module.folder, run.manifest)
+                or self._pool.refusal(run.resources, self.capabilities.name))
+
+    def can_start(self, run: RunRequest) -> bool:
+        """True if a slot, the memory and any GPU the run needs are free now."""
+        return self._pool.can_place(run.resources)

@@ -27,11 +27,9 @@ from typing import Any
 from lamella.core.cache_keys import file_digest
 from lamella.runner.backends import _reaping
 from lamella.runner.backends._log import cap_log
-from lamella.runner.backends._requirements import unmet_requirement
-from lamella.runner.backends._resources import ResourcePool, timeout_error
+from lamella.runner.backends._resources import PooledBackend, ResourcePool, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
-    Backend,
     BackendCapabilities,
     HostCapacity,
     NodeProgress,
@@ -39,7 +37,7 @@ from lamella.runner.backends.base import (
     Placement,
     RunRequest,
 )
-from lamella.runner.backends.local import describe_exit, kind_refusal, machine_memory_gb
+from lamella.runner.backends.local import describe_exit, machine_memory_gb
 
 __all__ = ["IsolatedBackend"]
 
@@ -61,7 +59,7 @@ class _Task:
     updates: list[NodeProgress] = field(default_factory=list)
 
 
-class IsolatedBackend(Backend):
+class IsolatedBackend(PooledBackend):
     """Run each task in a new process in its own folder under a private temporary root."""
 
     def __init__(self, jobs: int, *, gpu_ids: tuple[str, ...] = ()) -> None:
@@ -75,15 +73,6 @@ class IsolatedBackend(Backend):
         self._folders: dict[str, TaskFolder] = {}
         self._early: list[NodeResult] = []  # runs that failed before they could start
         self._count = 0
-
-    def refusal(self, run: RunRequest) -> str | None:
-        """Why ``run`` cannot run here (module kind, resources), or None."""
-        return (kind_refusal(run, self.capabilities) or unmet_requirement(run.module.folder, run.manifest)
-                or self._pool.refusal(run.resources, "isolated"))
-
-    def can_start(self, run: RunRequest) -> bool:
-        """True if a slot, the memory and any GPU the run needs are free."""
-        return self._pool.can_place(run.resources)
 
     def submit(self, run: RunRequest) -> Placement:
         """Ship the inputs into a fresh folder and start the module in a new process."""

@@ -29,11 +29,9 @@ from pathlib import Path
 
 from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._reaping import MARKER, end_marked, stop_tree
-from lamella.runner.backends._requirements import unmet_requirement
-from lamella.runner.backends._resources import ResourcePool, timeout_error
+from lamella.runner.backends._resources import PooledBackend, ResourcePool, kind_refusal, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
-    Backend,
     BackendCapabilities,
     HostCapacity,
     NodeProgress,
@@ -57,7 +55,7 @@ class _Worker:
     started: float | None = None  # when the worker began the job: its time limit counts from then
 
 
-class LocalBackend(Backend):
+class LocalBackend(PooledBackend):
     """Run module tasks in up to ``jobs`` worker processes, task folders under ``scratch``.
 
     ``gpu_ids`` are the GPUs tasks may be given (each running task gets its own, through
@@ -78,15 +76,6 @@ class LocalBackend(Backend):
         self._count = 0
 
     # ----- starting ---------------------------------------------------------------------
-    def refusal(self, run: RunRequest) -> str | None:
-        """Why ``run`` cannot run here (module kind, a missing package, resources), or None."""
-        return (kind_refusal(run, self.capabilities) or unmet_requirement(run.module.folder, run.manifest)
-                or self._pool.refusal(run.resources, "local"))
-
-    def can_start(self, run: RunRequest) -> bool:
-        """True if a worker slot, the memory and any GPU the run needs are free."""
-        return self._pool.can_place(run.resources)
-
     def submit(self, run: RunRequest) -> Placement:
         """Lay out the task folder and send it to an idle worker, starting one if needed."""
         placement = self._pool.place(run.job_id, run.resources)
@@ -263,15 +252,6 @@ def _reap(worker: _Worker) -> int | None:
         status = worker.process.wait()
     worker.conn.close()
     return status
-
-
-def kind_refusal(run: RunRequest, capabilities: BackendCapabilities) -> str | None:
-    """Why a backend cannot run the kind of module ``run`` has (see the manifest's ``kind``)."""
-    kind = run.manifest.kind
-    if kind in capabilities.kinds:
-        return None
-    return (f"module {run.manifest.ref} is a {kind} module and backend '{capabilities.name}' "
-            "runs only Python module folders; run it on a container backend (--backend docker)")
 
 
 def _visible_gpus() -> tuple[str, ...]:

@@ -40,11 +40,13 @@ class Replacing:
     tmp_dir: Path
     _locks: dict[str, IO[str]]
 
+    # A mixin: CacheStore defines these two; they are declared here so the type checker
+    # sees what this half uses. Called on a bare Replacing they fail loudly.
     def _entry_dir(self, key: str) -> Path:
-        raise NotImplementedError
+        raise NotImplementedError("defined by CacheStore")
 
     def _load(self, key: str) -> CacheEntry | None:
-        raise NotImplementedError
+        raise NotImplementedError("defined by CacheStore")
 
     def _replace(self, key: str, staging: Path, meta: dict[str, Any],
                  sealed: dict[str, list[int]]) -> CacheEntry:
