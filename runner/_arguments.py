@@ -194,14 +194,14 @@ def check_timeout(timeout: object) -> float | None:
         raise ArgumentError("timeout", str(exc), value=value) from None
 
 
-def check_out_outside_cache(out: Path, cache: Path, *, scratch: Path) -> None:
+def check_out_outside_cache(out: Path, cache: Path) -> None:
     """Refuse a results folder inside the cache folder, whose clean-up would delete it.
 
-    The cache's ``scratch`` space is where the runner keeps results folders of its own (a
-    session's previews, removed with the session): those are let through.
+    A session's preview folders are the one exception (the runner's own, removed with the
+    session); they never come through here.
     """
     cache_root, folder = Path(cache).resolve(), Path(out).resolve()
-    if folder.is_relative_to(cache_root) and not folder.is_relative_to(Path(scratch).resolve()):
+    if folder.is_relative_to(cache_root):
         raise ArgumentError("out", f"is inside the cache folder ({cache_root}), whose clean-up "
                             "would delete the results; give a folder outside it", value=out)
 

@@ -52,6 +52,8 @@ class RunSpec:
     targets: list[str] = field(default_factory=list)
     backend: str = "local"
     gpu_ids: tuple[str, ...] | None = None
+    # A session's preview: its results folder is the session's own, inside the cache's scratch.
+    preview: bool = False
 
 
 def new_run_id() -> str:
@@ -67,7 +69,8 @@ def execute(spec: RunSpec, *, store: CacheStore, backend: Backend | None = None,
     items = spec.plan.items
     # Every item of a batch or a sweep has its own folder.
     foldered = spec.batch or spec.plan.sweep is not None
-    check_out_outside_cache(spec.out_dir, store.root, scratch=store.tmp_dir)
+    if not spec.preview:
+        check_out_outside_cache(spec.out_dir, store.root)
     out = OutputFolder.open(spec.out_dir, batch=foldered, run_id=run_id,
                             items=[i.name for i in items], outputs=list(spec.graph.outputs))
     try:

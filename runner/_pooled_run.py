@@ -24,7 +24,7 @@ from lamella.runner.backends import (
     RunRequest,
 )
 from lamella.runner.cache import CacheStore
-from lamella.runner.engine import log_tail
+from lamella.runner.engine import log_tail, node_failure
 
 __all__ = ["NodeRerun", "rerun_node"]
 
@@ -56,7 +56,8 @@ def rerun_node(node: ResolvedNode, inputs: dict[str, list[Path]], *, backend: Ba
     try:
         if not result.ok:
             last = log_tail(result.log, lines=1)
-            return NodeRerun(error=result.error + (f" (log: {last[0].strip()})" if last else ""))
+            error = node_failure(f"{node.id} (pooled)", request, result.error)
+            return NodeRerun(error=error + (f" (log: {last[0].strip()})" if last else ""))
         committed = store.put(key, result.artifacts, {
             "key": key, "components": components, "outputs": result.outputs,
             "output_digests": {p: [a.digest for a in f] for p, f in result.output_files().items()},
@@ -76,7 +77,8 @@ def _request(node: ResolvedNode, inputs: dict[str, list[Path]], digests: dict[st
     needs = entry.manifest.resources
     # The inputs are the runner's own files: given as copies, like the user's.
     return RunRequest(job_id, node.id, "pooled", ModuleIdentity(entry.manifest, entry.digest, entry.folder),
-                      dict(node.params), files, ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu),
+                      dict(node.params), files,
+                      ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu, timeout_s=needs.timeout),
                       frozenset(inputs))
 
 

@@ -113,6 +113,7 @@ class Session:
             run_arguments["out"] = self._next_preview_dir()
         spec = fresh.run_spec(jobs=self.jobs, backend=self.backend_name,
                               on_event=handle.emit, **run_arguments)
+        spec.preview = preview
         self._handles = [h for h in self._handles if not h.done] + [handle]
         self._queue.put((spec, handle))
         return handle
@@ -127,7 +128,7 @@ class Session:
             handle.execute(lambda: self._run(spec, handle))  # noqa: B023 - called right here
 
     def _run(self, spec: RunSpec, handle: RunHandle) -> RunResult:
-        if spec.out_dir.parent == self.scratch / _PREVIEWS:
+        if spec.preview:
             self._drop_old_previews(keep=self.keep_previews - 1)
         return execute(spec, store=self.store, backend=self.backend, cancel=handle.cancel_event,
                        digests=self._digests)

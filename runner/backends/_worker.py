@@ -27,7 +27,7 @@ from typing import Any
 from lamella.core.cache_keys import file_digest
 from lamella.core.errors import LamellaError
 from lamella.core.sdk import OUTPUTS_DIR, run_task_folder
-from lamella.core.sdk._entry import module_package
+from lamella.core.sdk._entry import load_entrypoint, module_package
 from lamella.runner.backends._reaping import become_subreaper, end_descendants
 
 __all__ = ["EXIT_CRASHED", "EXIT_MODULE_ERROR", "worker_main"]
@@ -47,7 +47,11 @@ def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
     faulthandler.enable()  # a segfault writes the Python stack to the node's log
     # Each line reaches the log when printed, so a node cut short keeps what it said.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    to_import: list[dict[str, Any]] = []
     while True:
+        if to_import and not _message_waiting(conn):
+            _import_ahead(to_import.pop(0))
+            continue
         try:
             message = conn.recv()
         except (EOFError, OSError):
@@ -55,7 +59,33 @@ def worker_main(conn: Connection, parent_pid: int | None = None) -> None:
         if message is None:
             end_descendants()  # a module's thread may have started one after its task
             _exit_now()
-        _send(conn, _run_one(conn, message))
+        elif "prepare" in message:
+            to_import = list(message["prepare"])
+        else:
+            _send(conn, _run_one(conn, message))
+
+
+def _message_waiting(conn: Connection) -> bool:
+    try:
+        return conn.poll(0)
+    except (EOFError, OSError):
+        return True  # the runner is gone: let recv() say so
+
+
+def _import_ahead(module: dict[str, Any]) -> None:
+    """Import a module the run will need while this worker has nothing to do.
+
+    Whatever goes wrong is left for the task itself to report (a missing package, a
+    syntax error); what the import prints is dropped, as it belongs to no node's log.
+    """
+    _forget_if_changed(Path(module["module_dir"]), module["module_digest"])
+    with _output_to(Path(os.devnull)):
+        try:
+            load_entrypoint(Path(module["module_dir"]), module["entrypoint"])
+        except BaseException:  # reported by the task that needs the module
+            pass
+        finally:
+            _end_leftovers()
 
 
 def _exit_now() -> None:

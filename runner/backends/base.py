@@ -221,6 +221,7 @@ class Backend(ABC):
     """Runs node runs; see the module docstring.
 
     The engine calls :meth:`refusal` once per run (a reason it can never run here),
+    :meth:`prepare` with the modules still to run when it submits its first run,
     :meth:`can_start` before each :meth:`submit`, collects :meth:`poll` updates, may
     :meth:`cancel` a run, and calls :meth:`release` once it has taken a result's files.
     """
@@ -254,6 +255,13 @@ class Backend(ABC):
     @abstractmethod
     def close(self) -> None:
         """Stop workers and release resources; running tasks are abandoned."""
+
+    def prepare(self, modules: list[ModuleIdentity]) -> None:  # noqa: B027 (optional hook)
+        """A hint: these modules will run soon, in this order; a backend may load them ahead.
+
+        Called once per run, when its first node is submitted. A backend that keeps no warm
+        state ignores it; nothing may depend on it having happened.
+        """
 
     def cancel_all(self, job_ids: list[str]) -> None:
         """Cancel several runs."""

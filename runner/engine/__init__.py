@@ -5,7 +5,7 @@ from lamella.runner.engine._items import RunItem, batch_items, single_item
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._publish import OutputFolder
 from lamella.runner.engine._record import RECORD_FILE, build_record, record_text
-from lamella.runner.engine._requests import FileDigests, run_request
+from lamella.runner.engine._requests import FileDigests, node_failure, run_request
 
 __all__ = [
     "RECORD_FILE",
@@ -18,6 +18,7 @@ __all__ = [
     "batch_items",
     "build_record",
     "log_tail",
+    "node_failure",
     "record_text",
     "run_request",
     "single_item",

@@ -26,13 +26,13 @@ from lamella.core.cache_keys import changed_components, node_key
 from lamella.core.catalog import sdk_digest
 from lamella.core.events import EventKind, RunEvent
 from lamella.core.graph import WorkflowGraph
-from lamella.runner.backends import Backend, NodeProgress, NodeResult, RunRequest
+from lamella.runner.backends import Backend, ModuleIdentity, NodeProgress, NodeResult, RunRequest
 from lamella.runner.cache import CacheEntry, CacheStore
 from lamella.runner.engine._items import RunItem
 from lamella.runner.engine._jobs import Job
 from lamella.runner.engine._points import node_for
 from lamella.runner.engine._publish import OutputFolder
-from lamella.runner.engine._requests import FileDigests, failure_message, run_request
+from lamella.runner.engine._requests import FileDigests, failure_message, module_identity, run_request
 
 __all__ = ["Engine", "EventSink", "log_tail"]
 
@@ -62,6 +62,7 @@ class Engine:
         # The job that ran for each cache key: items doing the same work (a sweep's shared
         # upstream steps, identical images) run it once and reuse its result.
         self._makers: dict[str, Job] = {}
+        self._prepared = False
         # Result files copied to the output folder: item -> output name -> paths.
         self.published: dict[str, dict[str, list[Path]]] = {item.name: {} for item in items}
 
@@ -221,6 +222,8 @@ class Engine:
 
     # ----- running ----------------------------------------------------------------------
     def _submit(self, job: Job, request: RunRequest) -> None:
+        if not self._running and not self._prepared:
+            self._prepare_backend()
         job.reason = self._why_run(job)
         placement = self.backend.submit(request)
         job.placement, job.log = placement, placement.log
@@ -230,6 +233,18 @@ class Engine:
         self._emit("node_started", job, detail={
             "reason": job.reason, "backend": self.backend.capabilities.name,
             "host": placement.host, "gpu_ids": list(placement.gpu_ids)})
+
+    def _prepare_backend(self) -> None:
+        """Tell the backend which modules are still to run, once something must run at all.
+
+        A run whose every node comes from the cache never gets here, so it starts no worker.
+        """
+        self._prepared = True
+        modules: dict[Path, ModuleIdentity] = {}
+        for job in self.jobs:
+            if job.status == "waiting":
+                modules.setdefault(job.node.entry.folder, module_identity(job))
+        self.backend.prepare(list(modules.values()))
 
     def _handle(self, update: NodeProgress | NodeResult) -> None:
         job = self._running.get(update.job_id)

@@ -13,7 +13,7 @@ from lamella.runner.backends import InputFile, ModuleIdentity, ResourceRequest, 
 from lamella.runner.backends._resources import timeout_error
 from lamella.runner.engine._jobs import Job
 
-__all__ = ["FileDigests", "failure_message", "run_request"]
+__all__ = ["FileDigests", "failure_message", "module_identity", "node_failure", "run_request"]
 
 
 def run_request(job: Job, *, backend_id: str, user_ports: set[str]) -> RunRequest:
@@ -24,18 +24,28 @@ def run_request(job: Job, *, backend_id: str, user_ports: set[str]) -> RunReques
               for port, files in job.input_files.items()}
     needs = entry.manifest.resources
     resources = ResourceRequest(memory_gb=needs.memory_gb, gpu=needs.gpu, timeout_s=needs.timeout)
-    return RunRequest(backend_id, job.node.id, job.item.name,
-                      ModuleIdentity(entry.manifest, entry.digest, entry.folder),
+    return RunRequest(backend_id, job.node.id, job.item.name, module_identity(job),
                       dict(job.node.params), inputs, resources, frozenset(user_ports))
+
+
+def module_identity(job: Job) -> ModuleIdentity:
+    """The module ``job`` runs: manifest, code digest, folder."""
+    entry = job.node.entry
+    return ModuleIdentity(entry.manifest, entry.digest, entry.folder)
 
 
 def failure_message(job: Job, request: RunRequest, error: str, *, batch: bool) -> str:
     """The node's failure in one line: a run past its time limit names node, module and limit."""
+    return node_failure(job.where(batch=batch), request, error)
+
+
+def node_failure(where: str, request: RunRequest, error: str) -> str:
+    """A backend's ``error`` for the node run ``request`` at ``where``, worded for the user."""
     limit = request.resources.timeout_s
     if limit is None or error != timeout_error(limit):
         return error
-    manifest = job.node.entry.manifest
-    return (f"node '{job.where(batch=batch)}' ({manifest.id} {manifest.version}) {error}; give it "
+    manifest = request.manifest
+    return (f"node '{where}' ({manifest.id} {manifest.version}) {error}; give it "
             "more time with --timeout (timeout= in Python)")
 
 

@@ -284,6 +284,36 @@ def test_local_workers_stay_warm_across_runs(runs: Runs, tmp_path: Path) -> None
         backend.close()
 
 
+BROKEN_AT_IMPORT = """\
+print("importing broken")
+raise ImportError("No module named 'not_installed_here'")
+"""
+
+
+def test_local_workers_import_the_run_modules_ahead(runs: Runs, tmp_path: Path) -> None:
+    # Told which modules a run needs, every worker starts and imports them while idle; a
+    # module that fails to import is reported by its own task, as without the hint.
+    marker = tmp_path / "imports"
+    ahead = write_module(tmp_path / "mods", "ahead", f"open({str(marker)!r}, 'a').write('x')\n"
+                         "def run(task):\n    task.save_table('table', [{'n': 1}])\n", inputs=())
+    broken = write_module(tmp_path / "mods", "broken", BROKEN_AT_IMPORT, inputs=())
+    backend = LocalBackend(2, scratch=tmp_path)
+    try:
+        backend.prepare([runs.make("b", broken).module, runs.make("a", ahead).module])
+        assert len(backend.worker_pids) == 2
+        deadline = time.monotonic() + 60
+        while (not marker.exists() or marker.read_text() != "xx") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.read_text() == "xx"  # imported once by each worker
+        failed = result_of(run_all(backend, runs.make("b", broken))["b"])
+        assert (failed.ok, failed.error) == (False, "ImportError: No module named 'not_installed_here'")
+        assert failed.log is not None and "importing broken" in failed.log.read_text()
+        done = result_of(run_all(backend, runs.make("a", ahead))["a"])
+        assert done.ok and marker.read_text() == "xx"  # the task found it imported
+    finally:
+        backend.close()
+
+
 # ----- processes a module starts ----------------------------------------------------------------
 def _spawning_run(runs: Runs, tmp_path: Path, mode: str) -> tuple[RunRequest, Path]:
     from tests.runner.test_child_processes import spawner

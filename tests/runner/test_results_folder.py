@@ -266,11 +266,14 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], folder: str, p
 
 def test_a_results_folder_inside_the_cache_is_refused(workdir: Path, isolated_cache: Path) -> None:
     (workdir / "cache-link").symlink_to(isolated_cache)
-    for out in (str(isolated_cache), str(isolated_cache / "results"), "cache-link/results"):
+    # The scratch space (tmp/) too: only a session's own preview folders may live there.
+    for out in (str(isolated_cache), str(isolated_cache / "results"), "cache-link/results",
+                str(isolated_cache / "tmp" / "results")):
         done = lamella("run", "slow-0.yaml", "--modules", "mods", "-o", out, cwd=workdir)
         assert_one_line_error(done, out, f"is inside the cache folder ({isolated_cache}), whose "
                               "clean-up would delete the results; give a folder outside it")
     assert sorted(p.name for p in isolated_cache.iterdir() if p.name == "results") == []
+    assert not (isolated_cache / "tmp" / "results").exists()
 
 
 @pytest.mark.parametrize("planted", ["logs", "img1", "logs/img1"])

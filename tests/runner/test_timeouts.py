@@ -14,6 +14,9 @@ from lamella.core.manifest import manifest_from_dict
 from lamella.core.manifest._params import format_duration, parse_duration
 from lamella.runner import Analysis, Session
 from lamella.runner._arguments import ArgumentError
+from lamella.runner._pooled_run import rerun_node
+from lamella.runner.backends import BackendOptions, create_backend
+from lamella.runner.cache import CacheStore
 from tests.runner.tmp_modules import write_module
 
 LAMELLA = str(Path(sys.executable).parent / "lamella")
@@ -181,3 +184,23 @@ def test_the_command_line_refuses_a_bad_timeout(naps, tmp_path: Path) -> None:  
     assert run.stderr.splitlines() == ["error: --timeout soon: expected a duration above 0 such as "
                                        "'10 min', '90 s' or '2 h' (a bare number is seconds), "
                                        "got 'soon'"]
+
+
+def test_a_pooled_rerun_keeps_the_node_time_limit(naps, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A batch's pooled plot runs its node's module once more, on the pooled table: that run
+    # is stopped at the node's limit like the node's own runs.
+    node = naps(30, manifest_timeout="1 s").graph.nodes["slow"]
+    table = tmp_path / "pooled.csv"
+    table.write_text("area_nm2\n1.0\n")
+    store = CacheStore(tmp_path / "cache")
+    backend = create_backend("local", BackendOptions(1, store.new_run_dir("pooled-test")))
+    try:
+        done = rerun_node(node, {"table": [table]}, backend=backend, store=store,
+                          run_id="pooled-test", workflow="naps", use_cache=False)
+    finally:
+        backend.close()
+        store.release_run_dir("pooled-test")
+    assert done.error == ("node 'slow (pooled)' (test/nap 1.0.0) exceeded its 1 s timeout and was "
+                          "stopped; give it more time with --timeout (timeout= in Python) "
+                          "(log: napping)")
+    assert done.outputs == {}
