@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "MAX_LINE_CHARS",
     "InputFileError",
     "LamellaError",
     "ManifestError",
@@ -20,6 +21,7 @@ __all__ = [
     "WorkflowError",
     "WorkflowFileError",
     "WorkflowValidationError",
+    "shortened",
 ]
 
 
@@ -32,6 +34,19 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+# A problem or error line longer than this is cut in its middle: values quoted from a
+# hostile file (a 5,000-character module name, a 6 MB line) must not make a 6 MB message.
+MAX_LINE_CHARS = 300
+
+
+def shortened(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters in the middle, so its start and its advice stay."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 5
+    return f"{text[:keep - keep // 3]} ... {text[len(text) - keep // 3:]}"
 
 
 class LamellaError(Exception):
@@ -51,7 +66,7 @@ class _ProblemsError(LamellaError):
     def _render(self) -> str:
         count = len(self.problems)
         head = f"{self.source}: {count} {self.summary if count != 1 else self.summary_one}"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        return "\n".join([shortened(head), *(f"  - {shortened(str(p))}" for p in self.problems)])
 
     @property
     def summary_one(self) -> str:

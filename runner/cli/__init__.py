@@ -19,7 +19,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from lamella.core.errors import LamellaError, RunFailed
+from lamella.core.errors import LamellaError, RunFailed, shortened
 from lamella.core.events import RunEvent
 
 __all__ = ["main"]
@@ -129,4 +129,5 @@ def _exit_status_for(exc: Exception) -> int:
 def _print_error(message: str) -> None:
     from lamella.runner.cli._console import err_console, escape
 
-    err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    short = "\n".join(shortened(line) for line in message.splitlines())
+    err_console().print(f"[bold red]error:[/] {escape(short)}", highlight=False)

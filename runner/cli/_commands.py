@@ -6,6 +6,7 @@ import argparse
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lamella.core.catalog import Catalog
@@ -139,10 +140,17 @@ def validate(args: argparse.Namespace) -> None:
 def _check_default_inputs(workflow: Workflow) -> None:
     """A default input file that is missing would fail the first run that relies on it."""
     for name, spec in workflow.inputs.items():
-        if spec.default is not None and not workflow.resolve_path(spec.default).is_file():
+        if spec.default is not None and not _is_file(workflow.resolve_path(spec.default)):
             raise InputFileError(f"input '{name}': its default {workflow.resolve_path(spec.default)} "
                                  "is not a file; fix 'default' in the workflow, or remove it and "
                                  f"pass --input {name}=PATH when running")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, a link loop: not a file the run could read either
+        return False
 
 
 def modules_list(args: argparse.Namespace) -> None:

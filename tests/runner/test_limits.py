@@ -80,3 +80,37 @@ def test_the_command_line_refuses_too_many_jobs(chatty: Analysis, tmp_path: Path
 
 def test_jobs_at_the_limit_run(chatty: Analysis, tmp_path: Path) -> None:
     assert chatty.run(out=tmp_path / "out", jobs=LIMIT).status == "succeeded"
+
+
+# ----- messages quoting huge values stay short -----------------------------------------------
+LONG = "x" * 5000
+HOSTILE = {
+    "parameter value": f"seg: {{module: lamella/threshold@1, params: {{method: {LONG}}}}}",
+    "module name": f"seg: {{module: lamella/{LONG}@1}}",
+    "module version": f"seg: {{module: lamella/threshold@{'9' * 5000}}}",
+    "wired node": f"seg: {{module: lamella/threshold@1, in: {{image: {'n' * 5000}.image}}}}",
+}
+
+
+@pytest.mark.parametrize("what", sorted(HOSTILE))
+def test_a_problem_quoting_a_huge_value_is_cut_to_one_short_line(tmp_path: Path, what: str) -> None:
+    (tmp_path / "wf.yaml").write_text(f"lamella: 1\nname: a\nnodes:\n  {HOSTILE[what]}\n")
+    done = subprocess.run([LAMELLA, "validate", "wf.yaml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("error: ") and "problem" in lines[0]
+    assert max(len(line) for line in lines) <= 300 + len("error: ")
+    assert " ... " in done.stderr  # cut in the middle: the start and the advice stay
+
+
+def test_a_default_input_path_too_long_for_the_system_is_a_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(
+        "lamella: 1\nname: a\ninputs:\n  image: {type: image, default: " + "/d" * 3000 + "}\n"
+        "nodes:\n  load: {module: lamella/load-image@1, in: {path: $inputs.image}}\n")
+    done = subprocess.run([LAMELLA, "validate", "wf.yaml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: input 'image': its default /d/d/") and len(line) <= 307
+    assert line.endswith("pass --input image=PATH when running")
