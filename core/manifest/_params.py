@@ -189,6 +189,11 @@ class StringParam(_ParamBase):
     pattern: str | None = Field(
         default=None, description="Regular expression the whole value must match."
     )
+    format: Literal["file", "folder"] | None = Field(
+        default=None,
+        description="If the value is a path: 'file' or 'folder', and the editor offers a file or "
+        "folder picker beside the text. The runner treats the value as plain text.",
+    )
 
     def _check_value(self, value: Any) -> str | None:
         if not isinstance(value, str):
