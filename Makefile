@@ -17,9 +17,10 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	@$(PY) -m pip install --quiet -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	@touch $@
 
+# The test extras include the editor's (Qt, NodeGraphQt): its tests run headless, offscreen.
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	@echo "Installing lamella with test extras into $(VENV) (log: $(VENV)/install.log)"
-	@$(PY) -m pip install --quiet -e ".[dev]" > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
+	@echo "Installing lamella with test and editor extras into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install --quiet -e ".[dev,editor]" > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -32,11 +33,12 @@ test: $(VENV)/.installed-dev
 # folder laid out as the wheel installs it (lamella/core, lamella/runner).
 LAYOUT := build/layout
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check core runner modules module_templates tests benchmarks
+	$(VENV)/bin/ruff check core runner editor modules module_templates tests benchmarks
 	@rm -rf $(LAYOUT) && mkdir -p $(LAYOUT)/lamella && touch $(LAYOUT)/lamella/__init__.py
 	@ln -s $(CURDIR)/core $(LAYOUT)/lamella/core && ln -s $(CURDIR)/runner $(LAYOUT)/lamella/runner
+	@ln -s $(CURDIR)/editor $(LAYOUT)/lamella/editor
 	PYTHONPATH=$(LAYOUT) $(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy core runner
+	$(VENV)/bin/mypy core runner editor
 
 schema: $(VENV)/.installed
 	$(PY) -m lamella.core._schema
