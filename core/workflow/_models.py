@@ -1,12 +1,30 @@
-"""The workflow document: inputs, nodes with their modules, parameters and wires, outputs."""
+"""The workflow document: inputs, nodes with their modules, parameters and wires, outputs.
+
+Schema-version policy: ``lamella: 1`` stays the version as long as every addition is an
+optional section or field that a reader may ignore (the editor's ``layout`` and ``groups``
+are such additions: the runner ignores both). Only a change that makes an old reader misread
+a file, or an old file mean something else, raises the version.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
+from lamella.core._suggest import did_you_mean
 from lamella.core.manifest import Name, PortTypeName
 from lamella.core.workflow._refs import (
     ModuleRef,
@@ -16,15 +34,30 @@ from lamella.core.workflow._refs import (
     check_wire_ref,
     parse_module_ref,
     parse_wire_ref,
+    quoted,
 )
 
-__all__ = ["SCHEMA_VERSION", "Node", "Workflow", "WorkflowInput"]
+__all__ = ["SCHEMA_VERSION", "Group", "Node", "Workflow", "WorkflowInput"]
 
 SCHEMA_VERSION = 1
 
 NodeId = Annotated[str, AfterValidator(check_node_id)]
 ModuleRefText = Annotated[str, AfterValidator(check_module_ref)]
 WireRefText = Annotated[str, AfterValidator(check_wire_ref)]
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def check_colour(text: str) -> str:
+    """Field rule: a colour is written '#rrggbb'."""
+    if not _COLOUR.match(text):
+        raise ValueError(f"{quoted(text)} is not a colour; write '#rrggbb', e.g. '#3a6ea5'")
+    return text
+
+
+Colour = Annotated[str, AfterValidator(check_colour),
+                   WithJsonSchema({"type": "string", "pattern": _COLOUR.pattern})]
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class WorkflowInput(BaseModel):
@@ -67,6 +100,18 @@ class Node(BaseModel):
         return {port: parse_wire_ref(text) for port, text in self.inputs.items()}
 
 
+class Group(BaseModel):
+    """Nodes the editor draws together on a backdrop with a note; ignored by the runner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nodes: list[NodeId] = Field(default_factory=list, description="Ids of the nodes in the group.")
+    note: str = Field(default="", description="Text shown on the group's backdrop.")
+    color: Colour | None = Field(
+        default=None, description="Backdrop colour as '#rrggbb', e.g. '#3a6ea5'; absent: the "
+        "editor's default colour.")
+
+
 class Workflow(BaseModel):
     """A Lamella workflow (the YAML document)."""
 
@@ -85,10 +130,28 @@ class Workflow(BaseModel):
     layout: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Editor positions of nodes; ignored by the runner."
     )
+    groups: dict[GroupName, Group] = Field(
+        default_factory=dict,
+        description="Named groups of nodes, drawn by the editor as backdrops with a note; "
+        "ignored by the runner.",
+    )
     _source: Path | None = PrivateAttr(default=None)
 
-    _empty_sections_are_none = field_validator("inputs", "outputs", "layout", mode="before")(
+    _empty_sections_are_none = field_validator(
+        "inputs", "outputs", "layout", "groups", mode="before")(
         lambda value: {} if value is None else value)
+
+    @field_validator("groups")
+    @classmethod
+    def _group_nodes_exist(cls, groups: dict[str, Group], info: ValidationInfo) -> dict[str, Group]:
+        nodes = info.data.get("nodes")
+        if nodes is None:  # the nodes are invalid themselves; that is reported already
+            return groups
+        problems = [f"group {quoted(name)} names no node {quoted(node)}{did_you_mean(node, nodes)}"
+                    for name, group in groups.items() for node in group.nodes if node not in nodes]
+        if problems:
+            raise ValueError("; ".join(problems) + "; remove the id from the group or add the node")
+        return groups
 
     def __eq__(self, other: object) -> bool:
         # Two workflows are the same document whatever file they were read from.

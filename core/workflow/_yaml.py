@@ -18,7 +18,7 @@ from lamella.core.workflow._models import SCHEMA_VERSION, Workflow
 from lamella.core.workflow._refs import quoted
 
 __all__ = ["MAX_NODES", "MAX_WORKFLOW_BYTES", "dump_workflow", "load_workflow", "parse_value",
-           "parse_workflow", "save_workflow"]
+           "parse_workflow", "save_workflow", "workflow_from_data"]
 
 # Far above any workflow a person or the editor writes (the examples are 1-2 KB, 7 nodes),
 # far below what takes noticeable time and memory to check (a 50 MB file of 583,000 nodes
@@ -65,7 +65,21 @@ def parse_workflow(text: str, *, source: Path | None = None) -> Workflow:
     name = str(source) if source else "<workflow>"
     if len(text) > MAX_WORKFLOW_BYTES // 4:  # only a long text can be too large
         _check_size(name, len(text.encode("utf-8", "surrogatepass")))
-    data = _safe_yaml(text, name)
+    return workflow_from_data(_safe_yaml(text, name), source=source)
+
+
+def workflow_from_data(data: Any, *, source: Path | None = None) -> Workflow:
+    """Check workflow data already read from YAML (plain dicts, lists and scalars).
+
+    The checks after parsing, as :func:`parse_workflow` does them: the schema version and node
+    count (:class:`WorkflowFileError`), then the schema, every problem at once
+    (:class:`WorkflowError`). The editor reads files with a comment-keeping parser and checks
+    its document here, so both give the same verdict on the same file.
+    """
+    name = str(source) if source else "<workflow>"
+    if not isinstance(data, dict):
+        raise WorkflowFileError(
+            f"{name}: a workflow is a YAML mapping with 'lamella', 'name' and 'nodes' keys")
     _check_version(data, name)
     _check_node_count(data, name)
     try:
