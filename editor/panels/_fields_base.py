@@ -46,6 +46,7 @@ class ParamField(QWidget):
         self.spec = spec
         self._loading = False
         self._last: Any = object()  # nothing reported yet: the first real value differs
+        self._unshown = False
         self._timer = QTimer(self, singleShot=True, interval=LIVE_EDIT_DELAY_MS)
         self._timer.timeout.connect(self._commit)
         layout = QHBoxLayout(self)
@@ -98,7 +99,16 @@ class ParamField(QWidget):
         # A value the editor cannot show ('abc' for a number) stays in the workflow until the
         # user changes what the editor does show: leaving the field is not an edit.
         self._last = value if shown else self.value()
+        self._unshown = not shown
         return shown
+
+    def holds(self, value: Any) -> bool:
+        """Whether ``value`` is what the field last showed or reported.
+
+        The workflow then has not changed under the field: the field keeps whatever the user
+        is doing in it (unfinished typing, a step waiting for the pause).
+        """
+        return not self._unshown and same_value(value, self._last)
 
     def value(self) -> Any:
         """The value the field holds now: 'auto', None or the editor's value."""

@@ -77,13 +77,19 @@ class FieldRow(QFrame):
             widget.setToolTip(tip)
 
     # ----- state ----------------------------------------------------------------------------
-    def show_value(self, value: Any, *, is_default: bool) -> None:
-        """Show a value given by the workflow (or the default), without reporting it."""
+    def show_value(self, value: Any, *, is_default: bool, keep_edits: bool = False) -> None:
+        """Show a value given by the workflow (or the default), without reporting it.
+
+        ``keep_edits``: leave the field alone if it already holds ``value``, so an unfinished
+        edit survives the workflow being shown again.
+        """
+        self.set_default(is_default)
+        if keep_edits and self.field.holds(value):
+            return
         shown = self.field.set_value(value)
         self.note.setText("" if shown else f"The workflow has {value!r} here, which this field "
                           "cannot show; an edit replaces it.")
         self.note.setVisible(not shown)
-        self.set_default(is_default)
 
     def set_default(self, is_default: bool) -> None:
         """Mark the value as the manifest's default (not written in the workflow) or not."""

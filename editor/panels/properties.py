@@ -6,11 +6,12 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from lamella.core.manifest import Manifest
 from lamella.editor.panels._fields import current_values, is_relevant
 from lamella.editor.panels._fields_base import LIVE_EDIT_DELAY_MS
+from lamella.editor.panels._fields_fold import AdvancedSection
 from lamella.editor.panels._fields_row import FieldRow
 from lamella.editor.panels.properties_missing import MISSING_NOTE, raw_text, raw_values_form
 
@@ -61,8 +62,7 @@ class PropertiesPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.note)
         layout.addWidget(self._scroll_area, 1)
-        self.advanced_button: QToolButton | None = None
-        self._advanced_box: QWidget | None = None
+        self.advanced: AdvancedSection | None = None
         self.show_nothing()
 
     # ----- what is shown --------------------------------------------------------------------
@@ -82,8 +82,14 @@ class PropertiesPanel(QWidget):
         """Show a node's parameters: ``values`` as the workflow writes them, defaults for the rest.
 
         ``manifest`` None (module not installed) shows ``values`` read-only. ``problems``
-        maps a parameter name to the validator's message about it.
+        maps a parameter name to the validator's message about it. Showing the node that is
+        already shown, with the same manifest, updates the fields in place: the field being
+        edited keeps its focus and unfinished text unless ``values`` changes that parameter.
         """
+        if manifest is not None and node_id == self._node_id and manifest == self._manifest:
+            self.set_values(values)
+            self.set_problems(problems or {})
+            return
         self._clear()
         self._node_id, self._manifest, self._values = node_id, manifest, dict(values)
         if manifest is None:
@@ -98,12 +104,15 @@ class PropertiesPanel(QWidget):
         self.set_problems(problems or {})
 
     def set_values(self, values: dict[str, Any]) -> None:
-        """Show new values for the same node (after an undo, say) without rebuilding or reporting."""
+        """Show new values for the same node (after an undo, say) without rebuilding or reporting.
+
+        Fields whose value did not change are left alone, with whatever the user is doing there.
+        """
         self._values = dict(values)
         for name, row in self._rows.items():
             given = name in self._values
             row.show_value(self._values[name] if given else getattr(row.spec, "default", None),
-                           is_default=not given)
+                           is_default=not given, keep_edits=True)
         self._update_visibility()
 
     def set_problems(self, problems: dict[str, str]) -> None:
@@ -141,17 +150,11 @@ class PropertiesPanel(QWidget):
         row = self._rows.get(name)
         if row is None or row.isHidden():
             return False
-        if row.spec.advanced:
-            self.set_advanced_expanded(True)
+        if row.spec.advanced and self.advanced is not None:
+            self.advanced.set_expanded(True)
         self._scroll_area.ensureWidgetVisible(row)
         row.field.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
         return True
-
-    def set_advanced_expanded(self, expanded: bool) -> None:
-        """Unfold or fold the 'Advanced' section."""
-        if self.advanced_button is not None and self._advanced_box is not None:
-            self.advanced_button.setChecked(expanded)
-            self._advanced_box.setVisible(expanded)
 
     # ----- building -------------------------------------------------------------------------
     def _build_rows(self, manifest: Manifest) -> QWidget:
@@ -167,28 +170,10 @@ class PropertiesPanel(QWidget):
             layout.addWidget(QLabel("This module has no parameters.", content))
         advanced = [row for row in self._rows.values() if row.spec.advanced]
         if advanced:
-            self._build_advanced(layout, content, advanced)
+            self.advanced = AdvancedSection(advanced, content)
+            layout.addWidget(self.advanced)
         layout.addStretch(1)
         return content
-
-    def _build_advanced(self, layout: QVBoxLayout, content: QWidget, rows: list[FieldRow]) -> None:
-        button = QToolButton(content)
-        button.setText(f"Advanced ({len(rows)})")
-        button.setCheckable(True)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setArrowType(Qt.ArrowType.RightArrow)
-        button.toggled.connect(self.set_advanced_expanded)
-        button.toggled.connect(lambda on: button.setArrowType(
-            Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow))
-        box = QWidget(content)
-        box_layout = QVBoxLayout(box)
-        box_layout.setContentsMargins(0, 0, 0, 0)
-        for row in rows:
-            box_layout.addWidget(row)  # re-parented into the folding box
-        box.hide()  # the manifest's 'advanced': folded away by default
-        layout.addWidget(button)
-        layout.addWidget(box)
-        self.advanced_button, self._advanced_box = button, box
 
     def _add_row(self, name: str, spec: Any, parent: QWidget) -> FieldRow:
         row = FieldRow(name, spec, parent)
@@ -202,7 +187,7 @@ class PropertiesPanel(QWidget):
             row.field.flush()  # a stepped value still waiting goes to the node it belongs to
         self._rows = {}
         self._node_id, self._manifest, self._values = None, None, {}
-        self.advanced_button = self._advanced_box = None
+        self.advanced = None
         self.title.setToolTip("")
         self._scroll_area.setWidget(QWidget())  # deletes the previous node's fields
 
@@ -233,10 +218,8 @@ class PropertiesPanel(QWidget):
         current = current_values(self._manifest, self._values)
         for row in self._rows.values():
             row.setHidden(not (is_relevant(row.spec, current) or row.problem))
-        if self.advanced_button is not None:
-            shown = sum(1 for row in self._rows.values() if row.spec.advanced and not row.isHidden())
-            self.advanced_button.setText(f"Advanced ({shown})")
-            self.advanced_button.setHidden(shown == 0)
+        if self.advanced is not None:
+            self.advanced.update_count()
 
     def _set_note(self, text: str, *, problem: bool = False) -> None:
         self.note.setText(text)

@@ -119,10 +119,10 @@ def test_focus_field_focuses_the_right_widget(panel, qtbot) -> None:
     panel.activateWindow()
     assert panel.focus_field("noise")
     qtbot.waitUntil(lambda: panel.field_row("noise").field.focus_widget().hasFocus())  # type: ignore[union-attr]
-    assert panel.advanced_button is not None and not panel.advanced_button.isChecked()
+    assert panel.advanced is not None and not panel.advanced.expanded
     assert panel.focus_field("shading")  # advanced: its section unfolds
     qtbot.waitUntil(lambda: panel.field_row("shading").field.focus_widget().hasFocus())  # type: ignore[union-attr]
-    assert panel.advanced_button.isChecked()
+    assert panel.advanced.expanded
     assert not panel.focus_field("phases")  # only for kind 'phases'
     assert not panel.focus_field("no_such_parameter")
 
@@ -142,3 +142,14 @@ def test_missing_module_shows_the_raw_values_read_only(panel) -> None:
     assert lines["raw:count"].text() == "3" and lines["raw:flag"].text() == "null"
     assert all(line.isReadOnly() for line in lines.values())
     assert panel.field_names() == []
+
+
+def test_advanced_parameters_are_folded_and_counted(panel) -> None:
+    panel.show_node("s", manifest("synthetic"), {"rendering": "se"})
+    section = panel.advanced
+    assert section is not None and not section.expanded and section.box.isHidden()
+    assert section.button.text() == "Advanced (6)"  # edge_contrast .. irregular, all relevant
+    panel.show_node("s2", manifest("synthetic"), {"kind": "phases"})
+    assert panel.advanced is not None and panel.advanced.isHidden()  # none used for phases
+    panel.show_node("m", manifest("measure"), {})
+    assert panel.advanced is None
