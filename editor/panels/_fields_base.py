@@ -152,7 +152,7 @@ class ParamField(QWidget):
             return
         value = self.value()
         if not same_value(value, self._last):
-            self._last = value
+            self._last, self._unshown = value, False
             self.edited.emit(value)
 
     # ----- 'auto' and 'not set' -------------------------------------------------------------

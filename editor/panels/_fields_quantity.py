@@ -68,6 +68,8 @@ class QuantityField(ParamField):
 
     def _show(self, value: Any) -> None:
         quantity = parse_quantity(value, power=self.power)  # ValueError: the row says so
+        if not 0 <= quantity.value <= self.number.maximum():
+            raise ValueError(value)  # shown as the workflow writes it, not clamped to 0
         self.unit = quantity.unit
         self.unit_box.setCurrentIndex(self._add_unit(quantity.unit))
         self.number.setSingleStep(self._step(quantity.value))

@@ -41,6 +41,7 @@ class FieldRow(QFrame):
         self.note = QLabel(self)  # a value the field cannot show, as the workflow writes it
         self.note.setWordWrap(True)
         self.note.hide()
+        self.field.edited.connect(self.note.hide)  # the user's value replaces what it explained
         layout.addWidget(self.note)
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
@@ -87,8 +88,13 @@ class FieldRow(QFrame):
         if keep_edits and self.field.holds(value):
             return
         shown = self.field.set_value(value)
-        self.note.setText("" if shown else f"The workflow has {value!r} here, which this field "
-                          "cannot show; an edit replaces it.")
+        if shown:
+            self.note.setText("")
+        elif is_default and self.spec.required:
+            self.note.setText("Required: the module has no default, so the workflow must set it.")
+        else:
+            self.note.setText(f"The workflow has {value!r} here, which this field cannot show; "
+                              "an edit replaces it.")
         self.note.setVisible(not shown)
 
     def set_default(self, is_default: bool) -> None:

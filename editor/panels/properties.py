@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -93,11 +94,12 @@ class PropertiesPanel(QWidget):
         self._clear()
         self._node_id, self._manifest, self._values = node_id, manifest, dict(values)
         if manifest is None:
-            self.title.setText(f"<b>{node_id}</b>")
+            self.title.setText(f"<b>{escape(node_id)}</b>")
             self._set_note(MISSING_NOTE)
             self._scroll_area.setWidget(raw_values_form(self._values))
             return
-        self.title.setText(f"<b>{node_id}</b> · {manifest.name} <small>({manifest.ref})</small>")
+        self.title.setText(f"<b>{escape(node_id)}</b> · {escape(manifest.name)} "
+                           f"<small>({escape(manifest.ref)})</small>")
         self.title.setToolTip(manifest.description)
         self._scroll_area.setWidget(self._build_rows(manifest))
         self.set_values(values)

@@ -183,6 +183,8 @@ def test_a_value_the_field_cannot_show_is_named_and_kept(panel, reports) -> None
     row = panel.field_row("level")
     assert row is not None and "'high'" in row.note.text() and not row.note.isHidden()
     row.field.editor.editingFinished.emit()  # leaving the field is not an edit
+    panel.show_node("f", manifest("filter-objects"), {"min_area": "-3 px^2"})
+    assert "'-3 px^2'" in panel.field_row("min_area").note.text()  # type: ignore[union-attr]
     assert reports == []
 
 
@@ -208,3 +210,16 @@ def test_file_and_folder_parameters_get_a_picker(panel, reports) -> None:
     weights.choose_path("/data/models/unet-v2.pt")  # what the dialog's answer goes through
     assert reports == [("m", "weights", "/data/models/unet-v2.pt")]
     assert weights.line.text() == "/data/models/unet-v2.pt"
+
+
+def test_a_required_parameter_says_so_until_set(panel, qtbot, reports) -> None:
+    data = {**PICKER, "parameters": {"tiles": {"type": "int", "min": 1, "max": 64,
+                                               "description": "Tiles per side."}}}
+    panel.show_node("m", manifest_from_dict(data), {})
+    row = panel.field_row("tiles")
+    assert row is not None and "Required" in row.note.text() and not row.note.isHidden()
+    assert not row.reset_button.isEnabled()  # no default to go back to
+    type_in(qtbot, row.field.editor, "4")
+    assert reports == [("m", "tiles", 4)] and row.note.isHidden()
+    panel.show_node("m", manifest_from_dict(data), {"tiles": 4})
+    assert row.note.isHidden() and not row.is_default
