@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["AXIS_NAMES", "extra_axes", "is_rgb", "plane_of"]
+__all__ = ["AXIS_NAMES", "extra_axes", "is_rgb", "plane_of", "rows_columns"]
 
 AXIS_NAMES = {"C": "Channel", "Z": "Z", "T": "Time", "S": "Sample", "Q": "Page", "I": "Page"}
 
@@ -12,6 +12,13 @@ AXIS_NAMES = {"C": "Channel", "Z": "Z", "T": "Time", "S": "Sample", "Q": "Page",
 def is_rgb(axes: str, shape: tuple[int, ...]) -> bool:
     """True when the last axis holds 3 or 4 colour samples (shown as colour, not chosen)."""
     return axes.endswith("S") and shape[-1] in (3, 4)
+
+
+def rows_columns(axes: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """(rows, columns) of an image with these axes and shape; () without Y and X axes."""
+    if "Y" not in axes or "X" not in axes:
+        return ()
+    return shape[axes.index("Y")], shape[axes.index("X")]
 
 
 def extra_axes(axes: str, shape: tuple[int, ...]) -> list[tuple[str, int]]:

@@ -21,7 +21,7 @@ from lamella.editor.viewers._contrast import auto_range, full_range, to_uint8
 from lamella.editor.viewers._hover import ObjectRows, hover_text
 from lamella.editor.viewers._image_controls import ContrastControls, OverlayControls, PlaneChooser
 from lamella.editor.viewers._overlay_input import checked_overlay
-from lamella.editor.viewers._planes import extra_axes, plane_of
+from lamella.editor.viewers._planes import extra_axes, plane_of, rows_columns
 from lamella.editor.viewers._qimage import rgb_to_qimage
 from lamella.editor.viewers._status import status_text
 from lamella.editor.viewers._zoom_view import ZoomView
@@ -66,7 +66,8 @@ class ImageViewer(QWidget):
         self.show_message("")
         if image is not None:
             self.planes.set_axes(extra_axes(image.axes, image.data.shape))
-            if self._overlay is not None and self._overlay.shape[-2:] != _rows_columns(image):
+            size = rows_columns(image.axes, image.data.shape)
+            if self._overlay is not None and self._overlay.shape[-2:] != size:
                 self._overlay = self._coloured = self._kind = None  # made from another image
                 self.overlay_controls.show_overlay(None, self._opacity, 1)
         self._choose_plane()
@@ -252,9 +253,3 @@ class ImageViewer(QWidget):
         self._class = max(0, index)
         self._colour_overlay()
 
-
-def _rows_columns(image: Image) -> tuple[int, ...]:
-    """(rows, columns) of ``image``, or () if it has no Y and X axes."""
-    if "Y" not in image.axes or "X" not in image.axes:
-        return ()
-    return image.data.shape[image.axes.index("Y")], image.data.shape[image.axes.index("X")]

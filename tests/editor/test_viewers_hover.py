@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from lamella.core.sdk import Calibration, Image
 from lamella.editor.viewers import ImageViewer
@@ -72,9 +74,7 @@ def test_dragging_pans_the_view(labelled, qtbot):
     start = viewport.rect().center()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
     end = start + type(start)(-60, -40)
-    # QTest.mouseMove drops the held button (MACHINE-NOTES): send the drag move ourselves.
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtWidgets import QApplication
+    # QTest.mouseMove drops the held button: send the drag's move event ourselves.
     move = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(end), viewport.mapToGlobal(QPointF(end)),
                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(viewport, move)
