@@ -206,3 +206,23 @@ def test_a_large_image_renders_whole(viewer):
     viewer.set_overlay(labels, "labels", opacity=1.0)
     assert viewer.rendered_image().width() == viewer.rendered_image().height() == 2048
     assert pixel(viewer, 1550, 1050) == tuple(label_colours([70000])[0])
+
+
+def test_a_rerun_of_the_same_output_keeps_the_users_range_and_channel(viewer):
+    data = np.zeros((2, 4, 4), dtype=np.uint16)
+    viewer.set_image(Image(data, "CYX"))
+    viewer.set_plane("C", 1)
+    viewer.set_display_range(10, 500)
+    viewer.set_image(Image(data + 7, "CYX"))
+    assert viewer.display_range() == (10.0, 500.0)
+    assert viewer.planes.combos["C"].currentIndex() == 1
+    assert viewer.display.position == {"C": 1}
+    viewer.set_image(Image(np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4), "YX"))
+    assert viewer.contrast.auto.isChecked()
+    assert viewer.planes.combos == {}
+
+
+def test_an_image_without_rows_and_columns_is_one_line(viewer):
+    viewer.set_image(Image(np.zeros((3, 4), np.uint8), "ZC", name="odd.tif"))
+    assert viewer.message() == "odd.tif: the image has axes 'ZC' without rows and columns (Y, X)"
+    assert viewer.rendered_image().isNull()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QGraphicsPixmapItem
 
 from lamella.core.sdk import read_image
 from lamella.editor.viewers import (
@@ -73,6 +76,26 @@ def test_a_broken_svg_falls_back_to_the_png(run, qtbot, tmp_path):
     qtbot.addWidget(viewer)
     viewer.set_plot(run.out / "histogram.png", broken)
     assert viewer.message() == "histogram.svg: not a readable SVG; showing the PNG"
+    assert viewer.showing() == "png"
+
+
+def test_without_svg_widgets_the_svg_is_painted_once(run, qtbot, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PySide6.QtSvgWidgets", None)  # import now fails
+    viewer = PlotViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_plot(run.out / "histogram.png", run.out / "histogram.svg")
+    assert viewer.showing() == "svg" and viewer.message() == ""
+    (item,) = viewer.view.scene().items()
+    assert isinstance(item, QGraphicsPixmapItem) and item.scale() == 0.5
+    assert item.pixmap().width() == 2 * QSvgRenderer(str(run.out / "histogram.svg")).defaultSize().width()
+
+
+def test_without_qtsvg_the_png_is_shown_and_the_viewer_says_why(run, qtbot, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PySide6.QtSvg", None)
+    viewer = PlotViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_plot(run.out / "histogram.png", run.out / "histogram.svg")
+    assert viewer.message() == "SVG cannot be shown (this PySide6 has no QtSvg); showing the PNG"
     assert viewer.showing() == "png"
 
 
