@@ -1,6 +1,13 @@
 """Workflows: the YAML document model, loading and saving, and reference parsing."""
 
-from lamella.core.workflow._models import SCHEMA_VERSION, Group, Node, Workflow, WorkflowInput
+from lamella.core.workflow._models import (
+    SCHEMA_VERSION,
+    Group,
+    Node,
+    Workflow,
+    WorkflowInput,
+    check_colour,
+)
 from lamella.core.workflow._refs import (
     ModuleRef,
     WireRef,
@@ -25,6 +32,7 @@ __all__ = [
     "WireRef",
     "Workflow",
     "WorkflowInput",
+    "check_colour",
     "check_node_id",
     "dump_workflow",
     "load_workflow",

@@ -37,7 +37,7 @@ from lamella.core.workflow._refs import (
     quoted,
 )
 
-__all__ = ["SCHEMA_VERSION", "Group", "Node", "Workflow", "WorkflowInput"]
+__all__ = ["SCHEMA_VERSION", "Group", "Node", "Workflow", "WorkflowInput", "check_colour"]
 
 SCHEMA_VERSION = 1
 
