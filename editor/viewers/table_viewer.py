@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -17,15 +17,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lamella.editor.viewers._table_model import (
-    SORT_ROLE,
-    TEXT_ROLE,
-    CsvTable,
-    CsvTableModel,
-    read_csv_table,
-)
+from lamella.editor.viewers._table_model import TEXT_ROLE, CsvTable, CsvTableModel, read_csv_table
 
 __all__ = ["TableViewer"]
+
+
+class _RowFilter(QSortFilterProxyModel):
+    """Keeps rows whose text contains the filter (case ignored); sorting goes to the source.
+
+    The source model sorts with numpy; the proxy's own sort would compare cells through
+    Python ``data()`` calls, millions of them for a large table.
+    """
+
+    def __init__(self, source: CsvTableModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.needle = ""
+        self.setSourceModel(source)
+
+    def set_needle(self, text: str) -> None:
+        """Keep only rows containing ``text`` in any cell ('' keeps all)."""
+        self.beginFilterChange()
+        self.needle = text.casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        """True when the row holds the needle (one joined text per row, built once)."""
+        return not self.needle or self.needle in self.source.row_text(source_row)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the source rows (the view calls this when a header is clicked)."""
+        self.source.sort(column, order)
 
 
 class TableViewer(QWidget):
@@ -40,12 +62,7 @@ class TableViewer(QWidget):
         super().__init__(parent)
         self.path: Path | None = None
         self.model = CsvTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterRole(TEXT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)  # any column
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy = _RowFilter(self.model, self)
         self._build()
 
     # ----- public API -------------------------------------------------------------------
@@ -60,7 +77,7 @@ class TableViewer(QWidget):
         else:
             self.model.set_table(table)
             self.show_message("")
-        self.proxy.sort(-1)  # file order until the user clicks a column
+        # File order until the user clicks a column (the indicator would otherwise show one).
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
         self._update_count()
@@ -124,7 +141,7 @@ class TableViewer(QWidget):
         layout.addWidget(self.view, 1)
 
     def _filter_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
+        self.proxy.set_needle(text)
         self._update_count()
 
     def _update_count(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
@@ -118,3 +119,28 @@ def test_an_unreadable_table_says_so_in_one_line(viewer, tmp_path):
     viewer.set_table(empty)
     assert viewer.message() == f"{empty}: the table is empty (no header row)"
     assert viewer.count_label.text() == "0 rows"
+
+
+def test_ties_keep_the_previous_order(viewer):
+    viewer.sort_by("label", Qt.SortOrder.DescendingOrder)
+    viewer.sort_by("phase")
+    assert column(viewer, "label") == ["10", "9", "1", "11", "2"]  # Gold 9 before gold 1
+    assert viewer.proxy.headerData(0, Qt.Orientation.Vertical) == "4"  # its row in the file
+
+
+def test_a_large_table_sorts_and_filters_by_value(qtbot, tmp_path):
+    values = np.random.default_rng(3).normal(50, 20, 5000).tolist()
+    path = tmp_path / "many.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["label", "ecd_nm"])
+        writer.writerows([i + 1, repr(v)] for i, v in enumerate(values))
+    viewer = TableViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_table(path)
+    viewer.sort_by("ecd_nm", Qt.SortOrder.DescendingOrder)
+    assert [float(r[1]) for r in viewer.shown_rows()] == sorted(values, reverse=True)
+    viewer.set_filter("99")
+    expected = sum("99" in f"{i + 1}\x1f{v!r}" for i, v in enumerate(values))
+    assert viewer.row_count() == expected
+    assert viewer.count_label.text() == f"{expected} of 5000 rows"
