@@ -41,7 +41,8 @@ def find_problems(data: dict[str, Any], catalog: Catalog) -> list[EditorProblem]
         problems = [_schema_problem(p) for p in exc.problems]
     except LamellaError as exc:  # any other core refusal is still shown, never raised
         return [EditorProblem(None, None, str(exc))]
-    workflow, set_aside = salvage(data)
+    workflow, set_aside, later = salvage(data)
+    problems += [_schema_problem(p) for p in later]
     if workflow is not None:
         problems += _graph_problems(workflow, catalog, set_aside)
     return problems

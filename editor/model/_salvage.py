@@ -12,6 +12,8 @@ from typing import Any
 
 import pydantic
 
+from lamella.core.errors import Problem
+from lamella.core.manifest import pydantic_problems
 from lamella.core.workflow import SCHEMA_VERSION, Workflow
 
 __all__ = ["salvage"]
@@ -20,22 +22,27 @@ _ROUNDS = 8  # each round sets aside everything refused in it; a few rounds alwa
 _NEUTRAL = {"lamella": SCHEMA_VERSION, "name": "untitled"}
 
 
-def salvage(data: dict[str, Any]) -> tuple[Workflow | None, set[str]]:
-    """A valid workflow made of what is valid in ``data``, and the node ids set aside.
+def salvage(data: dict[str, Any]) -> tuple[Workflow | None, set[str], list[Problem]]:
+    """A valid workflow made of what is valid in ``data``, and what was set aside for it.
 
-    None if nothing checkable is left (no nodes, or the nodes section itself is broken).
+    Also returns the node ids set aside, and the problems found only once the first ones
+    were set aside (a group naming a broken node). The workflow is None if nothing checkable
+    is left (no nodes, or a broken nodes section).
     """
     data = copy.deepcopy(data)
     set_aside: set[str] = set()
-    for _ in range(_ROUNDS):
+    later: list[Problem] = []
+    for round_number in range(_ROUNDS):
         data.update({k: v for k, v in _NEUTRAL.items() if data.get(k) != v})
         try:
-            return Workflow.model_validate(data), set_aside
+            return Workflow.model_validate(data), set_aside, later
         except pydantic.ValidationError as exc:
             locations = [tuple(str(p) for p in e["loc"]) for e in exc.errors()]
+            if round_number:  # the first round's problems are the ones already reported
+                later += pydantic_problems(exc, root=Workflow, schema="workflow")
         if not all(_set_aside(data, loc, set_aside) for loc in locations):
-            return None, set_aside
-    return None, set_aside
+            return None, set_aside, later
+    return None, set_aside, later
 
 
 def _set_aside(data: dict[str, Any], loc: tuple[str, ...], set_aside: set[str]) -> bool:

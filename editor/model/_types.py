@@ -22,7 +22,8 @@ CHANGE_KINDS = frozenset({
     "note_changed",     # node
     "moved",            # node (or '$inputs')
     "inputs_changed", "outputs_changed", "groups_changed",
-    "dirty_changed", "problems_changed",
+    "dirty_changed",    # the document now differs from the file, or no longer does
+    "problems_changed",  # the validation result differs after a change: read problems() again
 })
 
 
