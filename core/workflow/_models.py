@@ -18,10 +18,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
 )
 
 from lamella.core._suggest import did_you_mean
@@ -152,6 +154,15 @@ class Workflow(BaseModel):
         if problems:
             raise ValueError("; ".join(problems) + "; remove the id from the group or add the node")
         return groups
+
+    @model_serializer(mode="wrap")
+    def _without_empty_groups(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A workflow without groups dumps as it did before groups existed, so its content hash
+        # in run records stays the same.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("groups") == {}:
+            del data["groups"]
+        return data
 
     def __eq__(self, other: object) -> bool:
         # Two workflows are the same document whatever file they were read from.

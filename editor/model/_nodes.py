@@ -70,9 +70,9 @@ def forget_nodes(document: CommentedMap, ids: set[str]) -> None:
         for index in reversed(range(len(members))):
             if members[index] in ids:
                 del members[index]
-    for key in ("layout", "outputs"):
-        if key in document and mapping_at(document, key) is not None and not document[key]:
-            delete_key(document, key)
+    # An emptied layout goes (the editor owns it); an emptied 'outputs:' stays with its comments.
+    if layout is not None and not layout:
+        delete_key(document, "layout")
 
 
 def _group_lists(document: CommentedMap) -> list[list[object]]:

@@ -54,3 +54,10 @@ def test_bad_groups_are_located(groups: str, problem: str) -> None:
     with pytest.raises(WorkflowError) as info:
         parse_workflow(BASE + "groups:\n" + groups, source=Path("wf.yaml"))
     assert [str(p) for p in info.value.problems] == [problem]
+
+
+def test_a_workflow_without_groups_dumps_as_before_groups_existed() -> None:
+    # Run records hash this dump; adding the optional section must not change old workflows' hash.
+    assert "groups" not in parse_workflow(BASE).model_dump(mode="json", by_alias=True, exclude={"layout"})
+    grouped = parse_workflow(BASE + "groups:\n  find: {nodes: [load]}\n")
+    assert grouped.model_dump()["groups"] == {"find": {"nodes": ["load"], "note": "", "color": None}}
