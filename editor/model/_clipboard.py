@@ -41,7 +41,7 @@ class ClipboardMixin(LayoutMixin):
         ids = list(dict.fromkeys(ids))
         for node in ids:
             self._node_view(node)
-        nodes = section(self._document, "nodes")
+        nodes = mapping_at(self._document, "nodes") or {}  # reading: never adds a section
         clip = CommentedMap([(CLIPBOARD_KEY, 1), ("nodes", CommentedMap())])
         for node in ids:
             clip["nodes"][node] = copy.deepcopy(nodes[node])
