@@ -17,6 +17,7 @@ from pathlib import Path
 
 import bench_backends
 import bench_batch
+import bench_editor
 import bench_memory
 import bench_overhead
 import bench_session
@@ -25,7 +26,8 @@ from _common import BENCH_DIR, CACHES, Config, compile_bytecode, git_commit, mac
 from _report import write_report
 
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
-              "memory": bench_memory, "session": bench_session, "backends": bench_backends}
+              "memory": bench_memory, "session": bench_session, "backends": bench_backends,
+              "editor": bench_editor}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -204,8 +204,9 @@ def _counts(engine: Engine, record_path: Path) -> dict[str, object]:
 
 def workflow_identity(workflow: Workflow) -> dict[str, object]:
     """Name, path and content hash of the workflow, as the record names it."""
-    # The editor layout does not change results, so it is left out of the hash.
-    content = workflow.model_dump(mode="json", by_alias=True, exclude={"layout"})
+    # The editor's layout and groups (backdrops with notes) do not change results, so they
+    # are left out of the hash.
+    content = workflow.model_dump(mode="json", by_alias=True, exclude={"layout", "groups"})
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     return {"name": workflow.name, "path": str(workflow.source) if workflow.source else None,
             "sha256": digest}

@@ -196,8 +196,23 @@ def modules_show(args: argparse.Namespace) -> None:
                           f"      {escape(spec.description)}")
 
 
+def editor(args: argparse.Namespace) -> None:
+    """Open the editor window (a launcher: the editor package builds on the runner, not the reverse)."""
+    import importlib
+
+    try:
+        app = importlib.import_module("lamella.editor.app")
+    except ImportError as exc:
+        raise LamellaError(f"the editor needs Qt and NodeGraphQt ({exc.name} is missing): "
+                           "pip install 'lamella[editor]'") from None
+    status = app.main(args.workflow, module_dirs=args.modules)
+    if status:
+        raise SystemExit(status)
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("run", None): run,
+    ("editor", None): editor,
     ("validate", None): validate,
     ("modules", "list"): modules_list,
     ("modules", "show"): modules_show,

@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """``lamella run|validate|modules list|modules show|cache ls|clear|prune|verify``."""
+    """``lamella run|validate|editor|modules list|modules show|cache ls|clear|prune|verify``."""
     parser = _Parser(prog="lamella", description="Microscopy image-analysis workflows: run, "
                      "check and manage them. Add --debug anywhere to see tracebacks.")
     parser.add_argument("--version", action="version", version=f"lamella {_version()}",
@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_modules_option(validate)
     _add_modules(commands.add_parser("modules", help="list and inspect modules"))
     _add_cache(commands.add_parser("cache", help="inspect or empty the cache of node results"))
+    editor = commands.add_parser("editor", help="open the node editor window",
+                                 description="Build, preview, run and inspect workflows in a window "
+                                 "(needs the editor extras: pip install 'lamella[editor]').")
+    editor.add_argument("workflow", type=Path, nargs="?", help="workflow YAML file to open")
+    _add_modules_option(editor)
     return parser
 
 

@@ -1,0 +1,92 @@
+"""Edit menu: undo, redo, copy, paste, delete, select all, auto-layout (all through the model)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+if TYPE_CHECKING:
+    from lamella.editor.window import EditorWindow
+
+__all__ = ["CLIPBOARD_MIME", "EditActions"]
+
+CLIPBOARD_MIME = "application/x-lamella-nodes"
+
+
+class EditActions:
+    """The Edit menu of ``window``; every action is one model call (one undo step)."""
+
+    def __init__(self, window: EditorWindow) -> None:
+        self.window = window
+        menu = window.menuBar().addMenu("&Edit")
+        keys = QtGui.QKeySequence.StandardKey
+        self.undo = self._action(menu, "&Undo", keys.Undo, lambda: window.model.undo())
+        self.redo = self._action(menu, "&Redo", keys.Redo, lambda: window.model.redo())
+        menu.addSeparator()
+        self.copy = self._action(menu, "&Copy", keys.Copy, self.copy_selection)
+        self.paste = self._action(menu, "&Paste", keys.Paste, self.paste_clipboard)
+        self.delete = self._action(menu, "&Delete", keys.Delete, self.delete_selection)
+        self.select_all = self._action(menu, "Select &all", keys.SelectAll, self.select_everything)
+        menu.addSeparator()
+        self.layout = menu.addAction("Auto-&layout")
+        self.layout.triggered.connect(lambda checked=False: window.model.auto_layout())
+
+    def _action(self, menu: QtWidgets.QMenu, text: str, keys: QtGui.QKeySequence.StandardKey,
+                slot: object) -> QtGui.QAction:
+        action = menu.addAction(text)
+        action.setShortcut(QtGui.QKeySequence(keys))
+        # The canvas has the focus most of the time: the shortcuts work anywhere in the window,
+        # except Delete inside a text field (the field's own shortcut wins there).
+        action.triggered.connect(lambda checked=False: slot())  # type: ignore[operator]
+        return action
+
+    def update(self) -> None:
+        """Enable and name undo/redo after each change."""
+        model = self.window.model
+        self.undo.setEnabled(model.can_undo)
+        self.redo.setEnabled(model.can_redo)
+        self.undo.setText(f"&Undo {model.undo_text}" if model.can_undo else "&Undo")
+        self.redo.setText(f"&Redo {model.redo_text}" if model.can_redo else "&Redo")
+
+    def copy_selection(self) -> None:
+        """Copy the selected steps (with the wires between them) as workflow YAML."""
+        nodes = self.window.canvas.selected()
+        if not nodes:
+            return
+        text = self.window.model.copy(nodes)
+        QtWidgets.QApplication.clipboard().setMimeData(_clipboard_data(text))
+
+    def paste_clipboard(self) -> None:
+        """Paste steps copied before (from this or another editor window)."""
+        mime = QtWidgets.QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        text = bytes(mime.data(CLIPBOARD_MIME).data()).decode() if mime.hasFormat(CLIPBOARD_MIME) \
+            else mime.text()
+        if not text.strip():
+            return
+        try:
+            pasted = self.window.model.paste(text)
+        except ValueError as exc:
+            self.window.say(f"cannot paste: {exc}")
+            return
+        self.window.canvas.select(pasted)
+
+    def delete_selection(self) -> None:
+        """Delete the selected steps and their wires."""
+        nodes = self.window.canvas.selected()
+        if nodes:
+            self.window.model.remove_nodes(nodes)
+
+    def select_everything(self) -> None:
+        """Select every step on the canvas."""
+        self.window.canvas.select(self.window.model.node_ids())
+
+
+def _clipboard_data(text: str) -> QtCore.QMimeData:
+    """Copied steps: our own type for pasting, plain text (the YAML) for anything else."""
+    mime = QtCore.QMimeData()
+    mime.setData(CLIPBOARD_MIME, QtCore.QByteArray(text.encode()))
+    mime.setText(text)
+    return mime

@@ -1,0 +1,1 @@
+"""Qt side panels of the editor window: properties, palette, problems, log."""

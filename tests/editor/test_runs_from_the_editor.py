@@ -1,0 +1,120 @@
+"""Previews and runs from the editor window: real runs in a warm session, offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lamella.core.events import RunEvent
+from tests.editor.test_window import REPO
+
+EXAMPLE = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
+PARTICLES = REPO / "examples" / "data" / "particles.tif"
+RUN_S = 240_000  # ms: the whole example, cold, on a busy 2-core machine
+
+
+def collect(window) -> list[tuple[str, RunEvent]]:  # type: ignore[no-untyped-def]
+    events: list[tuple[str, RunEvent]] = []
+    window.controller.run_event.connect(lambda kind, event: events.append((kind, event)))
+    return events
+
+
+def ran(events: list[tuple[str, RunEvent]], start: int = 0) -> dict[str, str]:
+    """Node -> how it ended, from the preview events after ``start``."""
+    ends = {"node_finished": "ran", "node_cached": "cached", "node_failed": "failed"}
+    return {e.node: ends[e.kind] for kind, e in events[start:]
+            if kind == "preview" and e.kind in ends and e.node}
+
+
+@pytest.mark.slow
+def test_preview_reruns_only_the_changed_step(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    events = collect(window)
+    window.inputs.set_path(PARTICLES)
+    shown = []
+    window.preview.ready.connect(shown.append)
+    window.canvas.select(["segment"])  # selecting a step previews it
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=RUN_S)
+    assert ran(events) == {"load": "ran", "segment": "ran"}
+    assert shown[0].node == "segment" and shown[0].files["mask"][0].is_file()
+    assert shown[0].background is not None  # the mask is drawn over the loaded image
+    first = len(events)
+    window.model.set_param("segment", "method", "otsu")
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=RUN_S)
+    assert ran(events, first) == {"load": "cached", "segment": "ran"}
+    viewer = window.outputs.viewer
+    assert type(viewer).__name__ == "ImageViewer"
+
+
+@pytest.mark.slow
+def test_a_newer_change_cancels_the_preview_still_running(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    events = collect(window)
+    window.inputs.set_path(PARTICLES)
+    shown = []
+    window.preview.ready.connect(shown.append)
+    window.preview.view("separate")
+    qtbot.waitUntil(lambda: any(e.kind == "node_started" and e.node == "segment"
+                                for _, e in events), timeout=RUN_S)
+    window.model.set_param("segment", "method", "otsu")  # the preview starts again after the debounce
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=RUN_S)
+    finished = [e for _, e in events if e.kind == "run_finished"]
+    assert [e.message for e in finished] == ["cancelled", "succeeded"]
+    assert shown[0].node == "separate"
+
+
+@pytest.mark.slow
+def test_running_the_example_colours_every_step_and_shows_its_outputs(make_window, qtbot,
+                                                                     tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    events = collect(window)
+    window.runs.out_dir = tmp_path / "results"
+    done = []
+    window.controller.finished.connect(lambda kind, result, error: done.append((kind, result, error)))
+    window.canvas.select(["overlay"])
+    window.controller.cancel("preview")
+    assert window.runs.start()
+    assert not window.runs.run.isEnabled() and window.runs.cancel.isEnabled()
+    qtbot.waitUntil(lambda: any(kind == "run" for kind, *_ in done), timeout=RUN_S)
+    (_, result, error) = next(d for d in done if d[0] == "run")
+    assert error is None and result.status == "succeeded"
+    states = window.runs.states
+    assert states == dict.fromkeys(window.model.node_ids(), "done")
+    seen = [(e.node, e.kind) for k, e in events
+            if k == "run" and e.node == "segment" and e.kind != "node_progress"]
+    assert seen == [("segment", "node_queued"), ("segment", "node_started"), ("segment", "node_finished")]
+    assert (tmp_path / "results" / "sizes.csv").is_file()
+    assert result.record["status"] == "succeeded"
+    assert window.runs.show_result("measure")
+    assert type(window.outputs.viewer).__name__ == "TableViewer"
+    assert window.runs.show_result("separate")
+    assert type(window.outputs.viewer).__name__ == "ImageViewer"
+    assert window.runs.run.isEnabled()
+
+
+@pytest.mark.slow
+def test_cancel_stops_the_run_and_the_record_says_so(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    events = collect(window)
+    window.runs.out_dir = tmp_path / "results"
+    done = []
+    window.controller.finished.connect(lambda kind, result, error: done.append((kind, result)))
+    assert window.runs.start()
+    qtbot.waitUntil(lambda: any(k == "run" and e.kind == "node_started" and e.node == "separate"
+                                for k, e in events), timeout=RUN_S)
+    window.runs.cancel.trigger()
+    qtbot.waitUntil(lambda: any(kind == "run" for kind, _ in done), timeout=RUN_S)
+    result = next(r for kind, r in done if kind == "run")
+    assert result.status == "cancelled"
+    assert window.runs.states["separate"] == "cancelled"
+    assert not (tmp_path / "results" / "sizes.csv").exists()  # the results folder stays as it was
+    assert "cancelled" in window.log.toPlainText()
+
+
+def test_a_run_with_problems_does_not_start_and_says_why(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.canvas.add_module("lamella/watershed@1", (0, 0))  # its mask input is not wired
+    assert not window.runs.start()
+    assert "problems" in window.statusBar().currentMessage()
+    assert window.runs.run.isEnabled()  # nothing is running
