@@ -60,11 +60,12 @@ class Preview(QtCore.QObject):
         self.started.emit(self.node)
         self._controller.preview(analysis, [self.node], self._inputs())
 
-    def _on_finished(self, kind: str, result: RunResult | None, error: str | None) -> None:
+    def _on_finished(self, kind: str, result: object, error: object) -> None:
         if kind != "preview" or self.node is None:
             return
+        assert result is None or isinstance(result, RunResult)
         if result is None:
-            self.failed.emit(self.node, error or "the preview failed")
+            self.failed.emit(self.node, str(error or "the preview failed"))
             return
         if result.status == "cancelled":
             return  # a newer preview replaced it

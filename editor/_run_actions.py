@@ -95,8 +95,8 @@ class RunActions:
         self.window.controller.run(analysis, out=self.results_folder(), inputs=inputs, batch=batch)
         return True
 
-    def _on_event(self, kind: str, event: RunEvent) -> None:
-        if kind == "preview":
+    def _on_event(self, kind: str, event: object) -> None:
+        if kind == "preview" or not isinstance(event, RunEvent):
             return
         self.window.log.add_event("", event)
         state = STATES.get(event.kind)
@@ -112,9 +112,10 @@ class RunActions:
         elif event.kind == "node_progress" and event.progress is not None and not self.progress.isVisible():
             self.window.statusBar().showMessage(f"{event.node}: {event.progress:.0%} {event.message}", 2000)
 
-    def _on_finished(self, kind: str, result: RunResult | None, error: str | None) -> None:
+    def _on_finished(self, kind: str, result: object, error: object) -> None:
         if kind != "run":
             return
+        assert result is None or isinstance(result, RunResult)
         self.run.setEnabled(True)
         self.cancel.setEnabled(False)
         self.window.preview.enabled = True

@@ -119,7 +119,7 @@ class EditorWindow(QtWidgets.QMainWindow):
         self.properties.param_reset.connect(lambda node, name: self.model.reset_param(node, name))
         self.problems.chosen.connect(self._go_to_problem)
         self.inputs.changed.connect(self.preview.changed)
-        self.preview.ready.connect(self.outputs.show_outputs)
+        self.preview.ready.connect(lambda outputs: self.outputs.show_outputs(outputs))
         self.preview.failed.connect(lambda node, error: self.outputs.show_message(f"{node}: {error}"))
         self.preview.started.connect(lambda node: self.statusBar().showMessage(f"previewing {node}…", 2000))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from PySide6 import QtCore, QtWidgets
@@ -10,9 +11,12 @@ __all__ = ["ProblemsPanel"]
 
 
 class _Problem(Protocol):
-    node: str | None
-    field: str | None
-    message: str
+    @property
+    def node(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
 
 
 class ProblemsPanel(QtWidgets.QListWidget):
@@ -25,7 +29,7 @@ class ProblemsPanel(QtWidgets.QListWidget):
         self.itemActivated.connect(self._choose)
         self.itemClicked.connect(self._choose)
 
-    def show_problems(self, problems: list[_Problem]) -> None:
+    def show_problems(self, problems: Sequence[_Problem]) -> None:
         """Replace the list (an empty list shows that the workflow is valid)."""
         self.clear()
         if not problems:
