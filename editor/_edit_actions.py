@@ -29,6 +29,8 @@ class EditActions:
         self.delete = self._action(menu, "&Delete", keys.Delete, self.delete_selection)
         self.select_all = self._action(menu, "Select &all", keys.SelectAll, self.select_everything)
         menu.addSeparator()
+        self.group = menu.addAction("&Group selected steps…")
+        self.group.triggered.connect(lambda checked=False: self._ask_group())
         self.layout = menu.addAction("Auto-&layout")
         self.layout.triggered.connect(lambda checked=False: window.model.auto_layout())
 
@@ -78,6 +80,25 @@ class EditActions:
         nodes = self.window.canvas.selected()
         if nodes:
             self.window.model.remove_nodes(nodes)
+
+    def group_selection(self, name: str, note: str = "") -> bool:
+        """Put the selected steps in a group (a backdrop with a note, saved in the workflow)."""
+        nodes = self.window.canvas.selected()
+        if not nodes:
+            self.window.say("select the steps to group first")
+            return False
+        try:
+            self.window.model.add_group(name, nodes, note=note)
+        except ValueError as exc:
+            self.window.say(f"cannot group: {exc}")
+            return False
+        return True
+
+    def _ask_group(self) -> None:
+        name, ok = QtWidgets.QInputDialog.getText(self.window, "Group steps", "Group name:")
+        if ok and name.strip():
+            note, _ = QtWidgets.QInputDialog.getText(self.window, "Group steps", "Note (optional):")
+            self.group_selection(name.strip(), note)
 
     def select_everything(self) -> None:
         """Select every step on the canvas."""

@@ -57,6 +57,8 @@ class Canvas(QtCore.QObject):
         self.viewer.acyclic = False  # the model refuses cycles, and says why
         self._views: dict[str, Any] = {}  # model node id (or '$inputs.name') -> NodeGraphQt node
         self._ids: dict[str, str] = {}  # NodeGraphQt id -> model node id
+        self._backdrops: dict[str, Any] = {}  # group name -> NodeGraphQt backdrop
+        self._auto_positions: dict[str, tuple[float, float]] | None = None  # for steps with none saved
         self._syncing = False
         self._take_over_gestures()
         self._unsubscribe = model.subscribe(self._on_change)
@@ -127,6 +129,7 @@ class Canvas(QtCore.QObject):
     # ----- model -> view ----------------------------------------------------------------
     def rebuild(self) -> None:
         """Draw the whole model again (a new or opened document)."""
+        self._auto_positions = None
         with self._quiet():
             for view in list(self._views.values()):
                 self.graph.remove_node(view, push_undo=False)
@@ -138,6 +141,7 @@ class Canvas(QtCore.QObject):
                 self._add_view(node_id)
             self._sync_wires()
             self._mark_problems()
+            self._draw_groups()
 
     def _on_change(self, change: Change) -> None:
         handlers: dict[str, Callable[[Change], None]] = {
@@ -155,6 +159,8 @@ class Canvas(QtCore.QObject):
                 handler(change)
             if change.kind in ("wire_added", "wire_removed", "node_added", "node_removed", "reset"):
                 self._sync_wires()
+            if change.kind in ("groups_changed", "moved", "node_added", "node_removed", "node_renamed"):
+                self._draw_groups()
 
     def _add_view(self, node_id: str) -> None:
         manifest = self.model.manifest(node_id)
@@ -202,10 +208,40 @@ class Canvas(QtCore.QObject):
         if view is None:
             return
         position = self.model.position(node_id)
+        if position is None and not node_id.startswith(_INPUT_PREFIX):
+            # A file without a layout: placed by the graph's layers, the file left unchanged.
+            if self._auto_positions is None:
+                self._auto_positions = self.model.layered_positions()
+            position = self._auto_positions.get(node_id)
         if position is None and node_id.startswith(_INPUT_PREFIX):
             name = node_id[len(_INPUT_PREFIX):]
             position = (-260.0, 120.0 * list(self.model.workflow_inputs()).index(name))
         self._set(view, "pos", [float(position[0]), float(position[1])] if position else [0.0, 0.0])
+
+    def backdrop(self, group: str) -> Any:
+        """The backdrop drawn for ``group`` (None if none of its steps is on the canvas)."""
+        return self._backdrops.get(group)
+
+    def _draw_groups(self) -> None:
+        """A backdrop around each group's steps, titled with its name, its note inside."""
+        for view in self._backdrops.values():
+            self.graph.remove_node(view, push_undo=False)
+        self._backdrops.clear()
+        for name, group in self.model.groups().items():
+            members = [self._views[n].view for n in group.get("nodes", []) if n in self._views]
+            if not members:
+                continue
+            backdrop = self.graph.create_node("Backdrop", name=name, selected=False, push_undo=False)
+            size = backdrop.view.calc_backdrop_size(members)
+            for prop in ("width", "height"):
+                self._set(backdrop, prop, size[prop])
+            self._set(backdrop, "pos", list(size["pos"]))
+            self._set(backdrop, "backdrop_text", str(group.get("note", "")))
+            colour = str(group.get("color") or "")
+            if len(colour) == 7 and colour.startswith("#"):
+                rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+                self._set(backdrop, "color", (*rgb, 255))
+            self._backdrops[name] = backdrop
 
     def _sync_wires(self) -> None:
         """Make the drawn wires exactly the model's (the model is the truth)."""
@@ -304,6 +340,7 @@ class Canvas(QtCore.QObject):
         steps = {k: v for k, v in positions.items() if not k.startswith(_INPUT_PREFIX)}
         if steps:
             self.model.move_many(steps)
+            self.model.end_move()  # one drag, one undo step
 
     def _on_renamed(self, view_id: str, name: str) -> None:
         old = self._ids.get(view_id)

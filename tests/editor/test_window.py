@@ -206,3 +206,21 @@ def test_copy_paste_makes_new_steps_with_their_wires(make_window) -> None:  # ty
     assert len(new) == 2
     assert any(w[0] in new and w[2] in new for w in window.model.wires())
     assert sorted(window.canvas.selected()) == new
+
+
+def test_grouped_steps_get_a_backdrop_and_the_group_is_saved(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "wf.yaml"
+    shutil.copy(REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml", copy)
+    window = make_window(copy)
+    window.canvas.select(["segment", "separate"])
+    assert window.edits.group_selection("segmentation", "threshold, then split touching particles")
+    backdrop = window.canvas.backdrop("segmentation")
+    assert backdrop is not None and backdrop.get_property("backdrop_text").startswith("threshold")
+    area = QtCore.QRectF(*backdrop.pos(), backdrop.get_property("width"), backdrop.get_property("height"))
+    for node in ("segment", "separate"):
+        assert area.contains(QtCore.QPointF(*window.canvas.node_view(node).pos()))
+    assert window.files.save_file()
+    saved = load_workflow(copy)
+    assert saved.groups["segmentation"].nodes == ["segment", "separate"]
+    window.edits.undo.trigger()
+    assert window.canvas.backdrop("segmentation") is None
