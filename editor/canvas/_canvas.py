@@ -79,9 +79,9 @@ class Canvas(QtCore.QObject):
         return self._views[node_id]
 
     def selected(self) -> list[str]:
-        """Model ids of the selected steps (workflow-input nodes left out)."""
-        return [self._ids[n.id] for n in self.graph.selected_nodes()
-                if n.id in self._ids and not self._ids[n.id].startswith(_INPUT_PREFIX)]
+        """Model ids of the selected steps in the workflow's order (workflow inputs left out)."""
+        chosen = {self._ids[n.id] for n in self.graph.selected_nodes() if n.id in self._ids}
+        return [node for node in self.model.node_ids() if node in chosen]
 
     def select(self, node_ids: list[str]) -> None:
         """Select exactly these steps (and say so, as a click would)."""
