@@ -22,14 +22,16 @@ CLIPBOARD_KEY = "lamella-clipboard"  # marks the text as copied nodes, not a who
 def _keep_wires(node: object, keep: set[str]) -> None:
     """Drop the node's wires from nodes outside ``keep`` (workflow inputs stay wired)."""
     wires = mapping_at(node, "in")
-    for port, text in list((wires or {}).items()):
+    if wires is None:
+        return
+    for port, text in list(wires.items()):
         try:
             source = parse_wire_ref(str(text)).node
         except ValueError:
             continue  # not a wire at all: kept as the file had it, and reported
         if source is not None and source not in keep:
             delete_key(wires, port)
-    if wires is not None and not wires and isinstance(node, CommentedMap):
+    if not wires and isinstance(node, CommentedMap):
         delete_key(node, "in")
 
 
@@ -41,7 +43,7 @@ class ClipboardMixin(LayoutMixin):
         ids = list(dict.fromkeys(ids))
         for node in ids:
             self._node_view(node)
-        nodes = mapping_at(self._document, "nodes") or {}  # reading: never adds a section
+        nodes = mapping_at(self._document, "nodes") or CommentedMap()  # reading: never adds a section
         clip = CommentedMap([(CLIPBOARD_KEY, 1), ("nodes", CommentedMap())])
         for node in ids:
             clip["nodes"][node] = copy.deepcopy(nodes[node])
@@ -71,7 +73,7 @@ class ClipboardMixin(LayoutMixin):
         for old in pasted:
             new_ids[str(old)] = unique_id(str(old), taken)
             taken.add(new_ids[str(old)])
-        layout = mapping_at(clip, "layout") or {}
+        layout = mapping_at(clip, "layout") or CommentedMap()
 
         def mutate(document: CommentedMap) -> None:
             nodes = section(document, "nodes")

@@ -55,17 +55,21 @@ def forget_nodes(document: CommentedMap, ids: set[str]) -> None:
     """Remove the nodes' wires, outputs, layout entries and group memberships."""
     for node in section(document, "nodes").values():
         wires = mapping_at(node, "in")
-        for port, text in list((wires or {}).items()):
+        if wires is None:
+            continue
+        for port, text in list(wires.items()):
             if _wire_source(text) in ids:
                 delete_key(wires, port)
-        if wires is not None and not wires:
+        if not wires:
             delete_key(node, "in")
     outputs, layout = mapping_at(document, "outputs"), mapping_at(document, "layout")
-    for name, text in list((outputs or {}).items()):
-        if _wire_source(text) in ids:
-            delete_key(outputs, name)
-    for node_id in [k for k in (layout or {}) if k in ids]:
-        delete_key(layout, node_id)
+    if outputs is not None:
+        for name, text in list(outputs.items()):
+            if _wire_source(text) in ids:
+                delete_key(outputs, name)
+    if layout is not None:
+        for node_id in [k for k in layout if k in ids]:
+            delete_key(layout, node_id)
     for members in _group_lists(document):
         for index in reversed(range(len(members))):
             if members[index] in ids:
@@ -77,7 +81,7 @@ def forget_nodes(document: CommentedMap, ids: set[str]) -> None:
 
 def _group_lists(document: CommentedMap) -> list[list[object]]:
     """The node lists of the groups (the ones that are lists)."""
-    groups = (mapping_at(document, "groups") or {}).values()
+    groups = (mapping_at(document, "groups") or CommentedMap()).values()
     lists = [group.get("nodes") for group in groups if isinstance(group, dict)]
     return [members for members in lists if isinstance(members, list)]
 
@@ -91,11 +95,11 @@ def _wire_source(text: object) -> str | None:
 
 def _rename_references(document: CommentedMap, old: str, new: str) -> None:
     for node in section(document, "nodes").values():
-        wires = mapping_at(node, "in") or {}
+        wires = mapping_at(node, "in") or CommentedMap()
         for port, text in wires.items():
             if _wire_source(text) == old:
                 wires[port] = f"{new}.{parse_wire_ref(str(text)).port}"
-    outputs = mapping_at(document, "outputs") or {}
+    outputs = mapping_at(document, "outputs") or CommentedMap()
     for name, text in outputs.items():
         if _wire_source(text) == old:
             outputs[name] = f"{new}.{parse_wire_ref(str(text)).port}"

@@ -87,7 +87,9 @@ class SectionsMixin(NodesMixin):
                 delete_key(inputs, name)
             for node in section(document, "nodes").values():
                 wires = mapping_at(node, "in")
-                for port, text in list((wires or {}).items()):
+                if wires is None:
+                    continue
+                for port, text in list(wires.items()):
                     if str(text).strip() == wire_text(INPUTS_NODE, name):
                         delete_key(wires, port)
 

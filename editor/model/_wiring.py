@@ -7,9 +7,11 @@ its wires are not type-checked (the problem is the missing module, reported alre
 
 from __future__ import annotations
 
+from ruamel.yaml.comments import CommentedMap
+
 from lamella.core._suggest import did_you_mean
 from lamella.core.ports import connection_problem as type_problem
-from lamella.editor.model._doc import NODE_KEYS, delete_key, ensure_mapping, node_map
+from lamella.editor.model._doc import NODE_KEYS, delete_key, ensure_mapping, mapping_at, node_map
 from lamella.editor.model._reading import ReadingMixin
 from lamella.editor.model._types import INPUTS_NODE
 
@@ -89,7 +91,7 @@ class WiringMixin(ReadingMixin):
         if problem:
             return problem
 
-        def mutate(document: object) -> None:
+        def mutate(document: CommentedMap) -> None:
             wires = ensure_mapping(node_map(document, dst_node), "in", NODE_KEYS, flow=True)
             wires[dst_port] = wire_text(src_node, src_port)
 
@@ -98,10 +100,10 @@ class WiringMixin(ReadingMixin):
 
     def disconnect(self, dst_node: str, dst_port: str) -> None:
         """Remove the wire on an input (no-op if it has none)."""
-        def mutate(document: object) -> None:
+        def mutate(document: CommentedMap) -> None:
             node = node_map(document, dst_node)
-            wires = node.get("in")
-            if isinstance(wires, dict) and dst_port in wires:
+            wires = mapping_at(node, "in")
+            if wires is not None and dst_port in wires:
                 delete_key(wires, dst_port)
                 if not wires:
                     delete_key(node, "in")

@@ -171,19 +171,19 @@ class ImageViewer(QWidget):
         fit.clicked.connect(self.view.fit)
         one.clicked.connect(self.view.actual_size)
         bar = QHBoxLayout()
-        for widget in (fit, one, self.planes, self.contrast):
-            bar.addWidget(widget)
+        for control in (fit, one, self.planes, self.contrast):
+            bar.addWidget(control)
         bar.addStretch(1)
         self.message_label, self.status_label, self.hover_label = QLabel(self), QLabel(self), QLabel(self)
         self.message_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        for widget in (self.overlay_controls, self.message_label, self.view, self.status_label,
-                       self.hover_label):
-            layout.addWidget(widget)
+        for part in (self.overlay_controls, self.message_label, self.view, self.status_label,
+                     self.hover_label):
+            layout.addWidget(part)
         layout.setStretchFactor(self.view, 1)
-        for widget in (self.message_label, self.overlay_controls, self.contrast, self.planes):
-            widget.setVisible(False)
+        for shown_when_needed in (self.message_label, self.overlay_controls, self.contrast, self.planes):
+            shown_when_needed.setVisible(False)
         self.planes.changed.connect(self.set_plane)
         self.contrast.range_changed.connect(self.set_display_range)
         self.contrast.auto_requested.connect(self.set_auto_contrast)
