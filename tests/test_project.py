@@ -21,25 +21,26 @@ BIN = Path(sys.executable).parent
 
 
 def installed_layout(root: Path) -> Path:
-    """``root/lamella/{core,runner}`` linked to the source folders, as the wheel installs them.
+    """``root/lamella/{core,runner,editor}`` linked to the source folders, as the wheel installs them.
 
     import-linter and mypy read packages from folders, not through the editable install.
     """
     package = root / "lamella"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for folder in ("core", "runner"):
+    for folder in ("core", "runner", "editor"):
         (package / folder).symlink_to(REPO / folder)
     return root
 
 
 def test_layers_are_respected(tmp_path: Path) -> None:
-    # core imports no Qt, Docker, Dask, FastAPI (nor the runner); runner imports no Qt.
+    # core imports no Qt, Docker, Dask, FastAPI (nor the runner); runner and the editor's
+    # model import no Qt.
     root = installed_layout(tmp_path)
     done = subprocess.run([str(BIN / "lint-imports")], cwd=REPO, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Contracts: 2 kept, 0 broken." in done.stdout
+    assert "Contracts: 3 kept, 0 broken." in done.stdout
 
 
 def test_published_schemas_match_the_models() -> None:
@@ -51,7 +52,7 @@ def test_published_schemas_match_the_models() -> None:
 def test_every_python_package_is_packaged() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
-    folders = {"core": "lamella.core", "runner": "lamella.runner"}
+    folders = {"core": "lamella.core", "runner": "lamella.runner", "editor": "lamella.editor"}
     found = set()
     for folder, package in folders.items():
         for init in (REPO / folder).rglob("__init__.py"):
@@ -71,6 +72,7 @@ def test_lint_is_clean() -> None:
 def test_types_check(tmp_path: Path) -> None:
     root = installed_layout(tmp_path)
     done = subprocess.run([str(BIN / "mypy"), "-p", "lamella.core", "-p", "lamella.runner",
+                           "-p", "lamella.editor",
                            "--config-file", str(REPO / "pyproject.toml"), "--cache-dir",
                            str(tmp_path / "mypy-cache")], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
