@@ -33,6 +33,9 @@ class EditActions:
         self.group.triggered.connect(lambda checked=False: self._ask_group())
         self.layout = menu.addAction("Auto-&layout")
         self.layout.triggered.connect(lambda checked=False: window.model.auto_layout())
+        self.fit = menu.addAction("&Fit all steps in view")
+        self.fit.setShortcut(QtGui.QKeySequence("Ctrl+0"))
+        self.fit.triggered.connect(lambda checked=False: window.canvas.fit())
 
     def _action(self, menu: QtWidgets.QMenu, text: str, keys: QtGui.QKeySequence.StandardKey,
                 slot: object) -> QtGui.QAction:

@@ -91,9 +91,11 @@ class RunController(QtCore.QObject):
         try:
             result = handle.wait()
         except BaseException as exc:  # whatever stopped the run is shown, not raised in Qt
-            self.finished.emit(kind, None, f"{type(exc).__name__}: {exc}" if not str(exc)
-                               else str(exc))
-            return
-        self.finished.emit(kind, result, None)
+            result, error = None, str(exc) or type(exc).__name__
+        else:
+            error = None
+        if kind == "preview" and self._handles.get(kind) is not handle:
+            return  # a newer preview replaced this one: its outputs would be stale
+        self.finished.emit(kind, result, error)
 
 

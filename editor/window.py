@@ -47,6 +47,7 @@ class EditorWindow(QtWidgets.QMainWindow):
         self.model = model
         self.canvas: Canvas
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._balanced = False
         self._build_panels(model.catalog)
         self.files = FileActions(self)
         self.edits = EditActions(self)
@@ -66,20 +67,31 @@ class EditorWindow(QtWidgets.QMainWindow):
         self.outputs = OutputPane()
         self.inputs = InputBar()
         self.legend = Legend()
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        # The canvas above the outputs: a workflow reads left to right and needs the width.
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self.setCentralWidget(self.splitter)
         self._choices = choices
         for title, widget, area in [
             ("Modules", self.modules_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
             ("Port types", self.legend, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
             ("Properties", self.properties, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Problems", self.problems, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
-            ("Log", self.log, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("Problems", self.problems, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("Log", self.log, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
         ]:
             dock = QtWidgets.QDockWidget(title, self)
             dock.setObjectName(f"dock-{title}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
+            self.docks[title] = dock
+        # Room for the fields with their units, and a canvas wider than the side panels.
+        self.resizeDocks([self.docks["Modules"], self.docks["Properties"]], [300, 330],
+                         QtCore.Qt.Orientation.Horizontal)
+        # Problems, log and legend share one place under the palette: the canvas and the
+        # outputs get the window's whole height.
+        self.tabifyDockWidget(self.docks["Port types"], self.docks["Problems"])
+        self.tabifyDockWidget(self.docks["Problems"], self.docks["Log"])
+        self.docks["Problems"].raise_()
         toolbar = self.addToolBar("Input")
         toolbar.setObjectName("toolbar-input")
         toolbar.addWidget(self.inputs)
@@ -104,7 +116,6 @@ class EditorWindow(QtWidgets.QMainWindow):
         else:
             self.splitter.addWidget(self.canvas.widget)
             self.splitter.addWidget(self.outputs)
-            self.splitter.setSizes([900, 600])
         self._unsubscribe = model.subscribe(self._on_change)
         self.preview.view(None)
         self.outputs.show_message("Click a step to see its outputs.")
@@ -112,6 +123,14 @@ class EditorWindow(QtWidgets.QMainWindow):
         self._show_selection([])
         self._update_title()
         self.edits.update()
+        QtCore.QTimer.singleShot(0, self._first_view)  # once the window has its size
+
+    def _first_view(self) -> None:
+        if not self._balanced:  # the canvas over a slightly taller output viewer, once
+            height = max(2, self.splitter.height())
+            self.splitter.setSizes([height * 9 // 20, height - height * 9 // 20])
+            self._balanced = True
+        self.canvas.fit()
 
     def _connect(self) -> None:
         self.modules_panel.activated.connect(self._add_at_centre)

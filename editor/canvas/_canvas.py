@@ -107,6 +107,12 @@ class Canvas(QtCore.QObject):
                         wires.add((source_id, source.name(), node_id, port.name()))
         return wires
 
+    def fit(self) -> None:
+        """Zoom and scroll so every step is in view."""
+        views = [view.view for view in self._views.values()]
+        if views:
+            self.viewer.zoom_to_nodes(views)
+
     def scene_position(self, widget_pos: QtCore.QPoint) -> tuple[float, float]:
         """A point of the canvas widget in the model's (scene) coordinates."""
         point = self.viewer.mapToScene(widget_pos)
@@ -188,7 +194,7 @@ class Canvas(QtCore.QObject):
     def _register(self, node_id: str, view: Any) -> None:
         self._views[node_id] = view
         self._ids[view.id] = node_id
-        view.view.update()  # ports added after creation need a redraw of the item
+        view.view.draw_node()  # size the item for the ports added after it was created
 
     def _remove_view(self, node_id: str) -> None:
         view = self._views.pop(node_id, None)

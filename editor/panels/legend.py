@@ -27,4 +27,5 @@ class Legend(QtWidgets.QWidget):
             layout.addWidget(swatch, row, 0)
             layout.addWidget(text, row, 1)
             self.rows[name] = QtGui.QColor(*colour)
+        layout.setColumnStretch(1, 1)
         layout.setRowStretch(len(self.rows), 1)
