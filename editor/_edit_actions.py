@@ -29,6 +29,8 @@ class EditActions:
         self.delete = self._action(menu, "&Delete", keys.Delete, self.delete_selection)
         self.select_all = self._action(menu, "Select &all", keys.SelectAll, self.select_everything)
         menu.addSeparator()
+        self.add_input = menu.addAction("Add workflow &input (image)")
+        self.add_input.triggered.connect(lambda checked=False: self.add_image_input())
         self.group = menu.addAction("&Group selected steps…")
         self.group.triggered.connect(lambda checked=False: self._ask_group())
         self.layout = menu.addAction("Auto-&layout")
@@ -83,6 +85,14 @@ class EditActions:
         nodes = self.window.canvas.selected()
         if nodes:
             self.window.model.remove_nodes(nodes)
+
+    def add_image_input(self) -> str:
+        """Declare a workflow input for an image (image, image_2...): wire it to a loader."""
+        taken = set(self.window.model.workflow_inputs())
+        name = "image" if "image" not in taken else next(
+            f"image_{n}" for n in range(2, len(taken) + 3) if f"image_{n}" not in taken)
+        self.window.model.set_workflow_input(name, "image")
+        return name
 
     def group_selection(self, name: str, note: str = "") -> bool:
         """Put the selected steps in a group (a backdrop with a note, saved in the workflow)."""

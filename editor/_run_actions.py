@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 
 from lamella.core.events import RunEvent
+from lamella.editor._outputs import NodeOutputs
 from lamella.editor._preview import node_outputs
 from lamella.editor.panels.inputs import folder_images
 from lamella.runner._results import RunResult
@@ -53,6 +54,9 @@ class RunActions:
         self.cancel = menu.addAction("&Cancel run")
         self.cancel.setEnabled(False)
         self.choose_out = menu.addAction("Results &folder…")
+        self.pooled = menu.addAction("Show &pooled results of the batch")
+        self.pooled.setEnabled(False)
+        self.pooled.triggered.connect(lambda checked=False: self.show_pooled())
         for action in (self.run, self.cancel):
             toolbar.addAction(action)
         self.progress = QtWidgets.QProgressBar()
@@ -124,6 +128,7 @@ class RunActions:
             self.window.say(f"the run did not start: {error}")
             return
         self.result = result
+        self.pooled.setEnabled(bool(result.pooled))
         failed = [j for j in result.jobs if j.status == "failed"]
         self.window.say(f"run {result.status}: results in {result.out_dir}"
                         + (f"; {failed[0].node.id} failed: {failed[0].error}" if failed else ""))
@@ -143,6 +148,17 @@ class RunActions:
                 self.window.outputs.show_message(f"{node} failed: {failed.error}")
             return False
         self.window.outputs.show_outputs(node_outputs(job, self.result, note=f"run, {job.item.name}"))
+        return True
+
+    def show_pooled(self) -> bool:
+        """Show a batch's pooled results: every image's objects in one histogram and summary."""
+        if self.result is None or not self.result.pooled:
+            return False
+        files = {name: paths for name, paths in self.result.pooled.items() if paths}
+        types = {name: "table" if paths[0].suffix == ".csv" else "plot" for name, paths in files.items()}
+        count = len(self.result.failed_items)
+        note = "pooled over the batch's images" + (f" ({count} failed)" if count else "")
+        self.window.outputs.show_outputs(NodeOutputs("batch", types, files, note=note))
         return True
 
     def _choose_out(self) -> None:

@@ -118,3 +118,30 @@ def test_a_run_with_problems_does_not_start_and_says_why(make_window) -> None:  
     assert not window.runs.start()
     assert "problems" in window.statusBar().currentMessage()
     assert window.runs.run.isEnabled()  # nothing is running
+
+
+@pytest.mark.slow
+def test_a_folder_runs_as_a_batch_with_progress_and_pooled_results(make_window, qtbot,
+                                                                  tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("a.tif", "b.tif"):
+        (folder / name).write_bytes(PARTICLES.read_bytes())
+    window = make_window(EXAMPLE)
+    events = collect(window)
+    window.runs.out_dir = tmp_path / "results"
+    done = []
+    window.controller.finished.connect(lambda kind, result, error: done.append((kind, result)))
+    window.inputs.set_path(folder)
+    assert window.inputs.is_folder and window.inputs.preview_path() == folder / "a.tif"
+    window.controller.cancel("preview")
+    assert window.runs.start()
+    qtbot.waitUntil(lambda: any(kind == "run" for kind, _ in done), timeout=RUN_S)
+    result = next(r for kind, r in done if kind == "run")
+    assert result.status == "succeeded" and result.batch
+    progress = [e.detail["done"] for k, e in events if k == "run" and e.kind == "batch_progress"]
+    assert progress == [0, 1, 2]
+    assert window.runs.pooled.isEnabled()
+    assert window.runs.show_pooled()
+    assert set(window.outputs.shown.files) == set(result.pooled)
+    assert (tmp_path / "results" / "summary-pooled.csv").is_file()

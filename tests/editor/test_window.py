@@ -224,3 +224,13 @@ def test_grouped_steps_get_a_backdrop_and_the_group_is_saved(make_window, tmp_pa
     assert saved.groups["segmentation"].nodes == ["segment", "separate"]
     window.edits.undo.trigger()
     assert window.canvas.backdrop("segmentation") is None
+
+
+def test_a_new_workflow_gets_an_image_input_to_wire(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    assert window.edits.add_image_input() == "image"
+    window.canvas.add_module("lamella/load-image@1", (200, 0))
+    _wire_gesture(window, "$inputs.image", "image", "load-image", "path")
+    assert window.model.wires() == [("$inputs", "image", "load-image", "path")]
+    assert window.canvas.drawn_wires() == {("$inputs", "image", "load-image", "path")}
+    assert window.edits.add_image_input() == "image_2"
