@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lamella.core.catalog import Catalog
 from lamella.core.errors import LamellaError
 from lamella.editor._choices import module_choices
+from lamella.editor._compare import open_compare
 from lamella.editor._edit_actions import EditActions
 from lamella.editor._file_actions import FileActions
 from lamella.editor._outputs import OutputPane
@@ -136,6 +137,7 @@ class EditorWindow(QtWidgets.QMainWindow):
         self.modules_panel.activated.connect(self._add_at_centre)
         self.properties.param_changed.connect(self._on_param)
         self.properties.param_reset.connect(lambda node, name: self.model.reset_param(node, name))
+        self.properties.try_values.connect(lambda node, name: open_compare(self, node, name))
         self.problems.chosen.connect(self._go_to_problem)
         self.inputs.changed.connect(self.preview.changed)
         self.preview.ready.connect(lambda outputs: self.outputs.show_outputs(outputs))

@@ -1,5 +1,8 @@
 """One parameter's row in the panel: name, 'default' marker, field, reset button, problem.
 
+Numbers, sizes and choices also get a "Try values…" button, which asks for a few values to
+be compared side by side on the current image.
+
 When the validator has something to say about the value, the row gets a red frame and the
 message under the field.
 """
@@ -11,19 +14,22 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from lamella.core.manifest import ParamSpec
+from lamella.core.manifest import EnumParam, FloatParam, IntParam, ParamSpec, QuantityParam
 from lamella.editor.panels._fields import make_field, tooltip_for
 
 __all__ = ["FieldRow"]
 
 _FRAME = "QFrame#fieldFrame {{ border: 1px solid {colour}; border-radius: 3px; }}"
 _PROBLEM_COLOUR = "#d32f2f"
+# A switch has two values and text has no neighbours: only these are worth a grid of cells.
+_TRIED = (IntParam, FloatParam, QuantityParam, EnumParam)
 
 
 class FieldRow(QFrame):
     """A labelled field that knows whether its value is the default and whether it has a problem."""
 
     reset_requested = Signal()
+    try_requested = Signal()  # "Try values…" pressed
 
     def __init__(self, name: str, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +69,15 @@ class FieldRow(QFrame):
         bar.addWidget(self.label)
         bar.addWidget(self.default_marker)
         bar.addStretch(1)
+        self.try_button: QToolButton | None = None
+        if isinstance(self.spec, _TRIED):
+            self.try_button = QToolButton(self)
+            self.try_button.setText("Try values…")
+            self.try_button.setAutoRaise(True)
+            self.try_button.setToolTip("Compare a few values side by side on the current image "
+                                       "and pick one")
+            self.try_button.clicked.connect(self.try_requested)
+            bar.addWidget(self.try_button)
         bar.addWidget(self.reset_button)
         return bar
 

@@ -39,12 +39,15 @@ class PropertiesPanel(QWidget):
     Values are reported in the manifest's types: ``int``, ``float``, ``bool``, the choice,
     ``'auto'``, ``None`` for 'not set', and quantities as text such as ``'0.02 um'``.
     ``param_reset(node_id, name)`` asks for a parameter to go back to the module's default
-    (removed from the workflow). Fields whose ``visible_if`` fails are hidden, unless they have
-    a problem to fix; advanced parameters sit in a folded 'Advanced' section.
+    (removed from the workflow). ``try_values(node_id, name)`` asks to compare a few values of
+    a number, size or choice side by side ("Try values…" on its field). Fields whose
+    ``visible_if`` fails are hidden, unless they have a problem to fix; advanced parameters sit
+    in a folded 'Advanced' section.
     """
 
     param_changed = Signal(str, str, object)
     param_reset = Signal(str, str)
+    try_values = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +184,7 @@ class PropertiesPanel(QWidget):
         row = FieldRow(name, spec, parent)
         row.field.edited.connect(partial(self._edited, row))
         row.reset_requested.connect(partial(self._reset, row))
+        row.try_requested.connect(partial(self._try, row))
         self._rows[name] = row
         return row
 
@@ -213,6 +217,12 @@ class PropertiesPanel(QWidget):
         row.show_value(getattr(row.spec, "default", None), is_default=True)
         self._update_visibility()
         self.param_reset.emit(self._node_id, row.name)
+
+    def _try(self, row: FieldRow) -> None:
+        if not self._is_current(row) or self._node_id is None:
+            return
+        row.field.flush()  # a stepped value still waiting is the one to compare around
+        self.try_values.emit(self._node_id, row.name)
 
     def _update_visibility(self) -> None:
         if self._manifest is None:
