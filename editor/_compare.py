@@ -7,9 +7,9 @@ value does not change runs once), targeting the node and a measure step downstre
 value shows the node's output over the image with its object count and mean size. "Use this
 value" sets the parameter (one undo step) and closes the dialog.
 
-While the dialog's run is on, the window's live preview waits: a preview would cancel it
-(the session runs one preview at a time). When it ends the preview is refreshed, since the
-sweep's result also reached the window's output pane. Closing the dialog cancels its run.
+While the dialog's run is on, the window's live preview waits (see
+:mod:`lamella.editor._compare_hold`); one compare dialog runs at a time, a newer one stopping
+the other's run. Closing the dialog cancels its run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtWidgets
 from lamella.core.events import RunEvent
 from lamella.core.manifest._params import AUTO
 from lamella.editor._compare_grid import CompareGrid
+from lamella.editor._compare_hold import PreviewHold
 from lamella.editor._compare_results import Cell, cells, downstream_measure
 from lamella.editor._compare_values import comparable, parse_values, propose_values, values_text
 from lamella.runner._results import RunResult
@@ -55,6 +56,7 @@ class CompareDialog(QtWidgets.QDialog):
         self.setModal(False)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.window_, self.node, self.param = window, node, param
+        self.model = window.model  # the document compared; the window may open another one
         manifest = window.model.manifest(node)
         if manifest is None or param not in manifest.parameters:
             raise ValueError(f"{node}: no parameter '{param}' to compare")
@@ -65,9 +67,10 @@ class CompareDialog(QtWidgets.QDialog):
         self.measure = downstream_measure(window.model, node)
         self.run_result: RunResult | None = None  # the last sweep's, once it finished
         self._state = "idle"  # "probe" (what 'auto' chose), "sweep", or "idle"
-        self._run_id: str | None = None
+        self._run_id: str | None = None  # for the progress bar, once the run has started
+        self._asked: tuple[list[str], dict[str, list[Any]] | None] = ([], None)  # targets, sweep
         self._values: list[Any] = []
-        self._held: bool | None = None  # the window preview's 'enabled' before the run held it
+        self._hold = PreviewHold(window.preview)
         self._closed = False
         self._build()
         self.setWindowTitle(f"Compare values of {param} — {node}")
@@ -136,13 +139,16 @@ class CompareDialog(QtWidgets.QDialog):
         self._run("sweep", targets, sweep={f"{self.node}.{self.param}": self._values})
 
     def _run(self, state: str, targets: list[str], sweep: dict[str, list[Any]] | None = None) -> None:
-        analysis = self.window_.analysis()
+        analysis = self.window_.analysis() if self._same_document() else None
         if analysis is None:
-            self._say("The workflow has problems (see Problems); fix them to compare values.",
-                      problem=True)
+            self._say("The workflow has problems (see Problems); fix them to compare values."
+                      if self._same_document() else "The workflow was closed.", problem=True)
             return
-        self._hold_preview()
-        self._state, self._run_id = state, None
+        for other in self.window_.findChildren(CompareDialog):
+            if other is not self and other.running:  # its run is cancelled by this one
+                other._end(f"stopped: {self.node}.{self.param} is being compared")
+        self._hold.hold()
+        self._state, self._run_id, self._asked = state, None, (targets, sweep)
         self.compare_button.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the run says how many steps it has
         self.progress.show()
@@ -155,7 +161,7 @@ class CompareDialog(QtWidgets.QDialog):
     def _on_event(self, kind: str, event: RunEvent) -> None:
         if kind != "preview" or not self.running:
             return
-        if event.kind == "run_started" and self._run_id is None:
+        if event.kind == "run_started" and self._run_id is None and self._started(event):
             self._run_id = event.run_id
             steps = int(event.detail.get("nodes", 0)) * int(event.detail.get("items", 1))
             self.progress.setRange(0, max(steps, 1))
@@ -178,16 +184,19 @@ class CompareDialog(QtWidgets.QDialog):
         else:
             self._show(result)
 
+    # A run this one replaced may still have events and its end on the way (Qt delivers them
+    # later); the controller reports no end of a replaced preview, but one that ended just
+    # before this run started may still arrive. So runs are told apart by what they ran.
+    def _started(self, event: RunEvent) -> bool:
+        targets, sweep = self._asked
+        points = len(next(iter(sweep.values()))) if sweep else 1
+        return event.detail.get("targets") == targets and event.detail.get("items") == points
+
     def _is_mine(self, result: RunResult) -> bool:
-        if self._run_id is not None:
-            return result.run_id == self._run_id
-        # No 'run_started' seen yet: a run this one replaced may still be ending. Take only a
-        # result that cannot be that one's: not cancelled, and of this dialog's kind of run.
-        if result.status == "cancelled":
-            return False
-        if self._state == "probe":
-            return result.sweep is None and result.record.get("targets") == [self.node]
-        return result.sweep is not None and list(result.sweep.grid) == [f"{self.node}.{self.param}"]
+        targets, sweep = self._asked
+        if sweep is None:  # the probe: any run of just this node says what 'auto' chose
+            return result.sweep is None and result.record.get("targets") == targets
+        return result.sweep is not None and result.sweep.grid == sweep
 
     def _after_probe(self, result: RunResult) -> None:
         job = next((j for j in result.jobs if j.node.id == self.node), None)
@@ -210,25 +219,19 @@ class CompareDialog(QtWidgets.QDialog):
         self.progress.hide()
         self.compare_button.setEnabled(True)
         self._say(message, problem=problem and bool(message))
-        self._release_preview()
-
-    # ----- the window's live preview ----------------------------------------------------------
-    def _hold_preview(self) -> None:
-        if self._held is None:
-            self._held = self.window_.preview.enabled
-            self.window_.preview.enabled = False
-
-    def _release_preview(self) -> None:
-        if self._held is None:
-            return
-        self.window_.preview.enabled, self._held = self._held, None
-        self.window_.preview.changed()  # the pane shows the workflow's values again
+        self._hold.release()
 
     # ----- choosing and closing ---------------------------------------------------------------
     def use_value(self, value: Any) -> None:
         """Set the parameter to ``value`` (one undo step) and close."""
-        self.window_.model.set_param(self.node, self.param, value)
+        if not self._same_document() or self.node not in self.model.node_ids():
+            self._say(f"{self.node} is no longer in the workflow.", problem=True)
+            return
+        self.model.set_param(self.node, self.param, value)
         self.accept()
+
+    def _same_document(self) -> bool:
+        return self.window_.model is self.model
 
     def _stop(self, *_: object) -> None:
         """The dialog closed: cancel its run, give the preview back, stop listening."""
@@ -238,7 +241,7 @@ class CompareDialog(QtWidgets.QDialog):
         if self.running:
             self.window_.controller.cancel("preview")
             self._state = "idle"
-        self._release_preview()
+        self._hold.release()
         for signal, slot in ((self.window_.controller.finished, self._on_finished),
                              (self.window_.controller.run_event, self._on_event)):
             signal.disconnect(slot)

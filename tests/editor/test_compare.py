@@ -183,3 +183,29 @@ def test_try_values_on_a_field_asks_for_that_node_and_parameter(make_window, qtb
     dialog = window.findChild(CompareDialog, "compare-values")
     assert dialog is not None and dialog.isVisible()
     assert dialog.values_field.text() == "otsu, li, triangle, yen, multi-otsu, sauvola"
+
+
+@pytest.mark.slow
+def test_a_second_comparison_stops_the_first_and_the_preview_comes_back(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    first = _dialog(window, "segment", "method", "li, otsu")
+    second = _dialog(window, "separate", "core_depth", "0.02, 0.1")
+    assert not first.running and first.message() == "stopped: separate.core_depth is being compared"
+    assert second.running and not window.preview.enabled
+    qtbot.waitUntil(lambda: not second.running, timeout=RUN_S)
+    assert second.message() == "" and len(second.grid.cells) == 2
+    assert window.preview.enabled and first.grid.cells == []
+
+
+def test_a_workflow_with_problems_or_a_removed_step_is_said_in_one_line(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(EXAMPLE)
+    dialog = CompareDialog(window, "separate", "core_depth")
+    assert dialog.values_field.text() == "0.025, 0.05, 0.075"  # the module's default, 0.05
+    window.model.remove_nodes(["segment"])  # separate's mask is no longer wired
+    dialog.compare()
+    assert not dialog.running
+    assert dialog.message() == "The workflow has problems (see Problems); fix them to compare values."
+    window.model.remove_nodes(["separate"])
+    dialog.use_value(0.1)
+    assert dialog.message() == "separate is no longer in the workflow."
+    dialog.close()
