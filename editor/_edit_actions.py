@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 if TYPE_CHECKING:
     from lamella.editor.window import EditorWindow
 
-__all__ = ["CLIPBOARD_MIME", "EditActions"]
-
-CLIPBOARD_MIME = "application/x-lamella-nodes"
+__all__ = ["EditActions"]
 
 
 class EditActions:
@@ -62,15 +60,13 @@ class EditActions:
         if not nodes:
             return
         text = self.window.model.copy(nodes)
-        QtWidgets.QApplication.clipboard().setMimeData(_clipboard_data(text))
+        # Plain text (the steps' YAML): a QMimeData handed to the clipboard from Python is
+        # freed twice when the application exits (a crash at exit with PySide6 6.11).
+        QtWidgets.QApplication.clipboard().setText(text)
 
     def paste_clipboard(self) -> None:
         """Paste steps copied before (from this or another editor window)."""
-        mime = QtWidgets.QApplication.clipboard().mimeData()
-        if mime is None:
-            return
-        text = bytes(mime.data(CLIPBOARD_MIME).data()).decode() if mime.hasFormat(CLIPBOARD_MIME) \
-            else mime.text()
+        text = QtWidgets.QApplication.clipboard().text()
         if not text.strip():
             return
         try:
@@ -116,11 +112,3 @@ class EditActions:
     def select_everything(self) -> None:
         """Select every step on the canvas."""
         self.window.canvas.select(self.window.model.node_ids())
-
-
-def _clipboard_data(text: str) -> QtCore.QMimeData:
-    """Copied steps: our own type for pasting, plain text (the YAML) for anything else."""
-    mime = QtCore.QMimeData()
-    mime.setData(CLIPBOARD_MIME, QtCore.QByteArray(text.encode()))
-    mime.setText(text)
-    return mime

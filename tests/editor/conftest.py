@@ -22,13 +22,13 @@ def make_window(qtbot, tmp_path: Path, isolated_cache: Path):  # type: ignore[no
 
     made: list = []
 
-    def make(workflow: Path | None = None) -> EditorWindow:
+    def make(workflow: Path | None = None, modules: tuple[Path, ...] = ()) -> EditorWindow:
         settings = QtCore.QSettings(str(tmp_path / f"settings-{len(made)}.ini"),
                                     QtCore.QSettings.Format.IniFormat)
-        catalog = Catalog.discover()
+        catalog = Catalog.discover(modules)
         model = EditorModel.open(workflow, catalog) if workflow else EditorModel(catalog)
-        window = EditorWindow(model, controller=RunController(cache_dir=isolated_cache),
-                              settings=settings)
+        window = EditorWindow(model, module_dirs=modules,
+                              controller=RunController(cache_dir=isolated_cache), settings=settings)
         window.files.ask = lambda: QtWidgets.QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
         qtbot.addWidget(window)
         window.show()

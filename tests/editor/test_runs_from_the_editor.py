@@ -145,3 +145,27 @@ def test_a_folder_runs_as_a_batch_with_progress_and_pooled_results(make_window, 
     assert window.runs.show_pooled()
     assert set(window.outputs.shown.files) == set(result.pooled)
     assert (tmp_path / "results" / "summary-pooled.csv").is_file()
+
+
+@pytest.mark.parametrize("mode", ["segfault", "raise"])
+def test_a_module_crashing_in_a_preview_leaves_the_window_working(make_window, qtbot, tmp_path: Path,
+                                                                  fixture_modules: Path, mode: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "crash.yaml"
+    path.write_text("lamella: 1\nname: crash\nnodes:\n  make: {module: test/gen@1}\n"
+                    f"  boom: {{module: test/crash@1, params: {{mode: {mode}}}, in: {{image: make.image}}}}\n")
+    window = make_window(path, modules=(fixture_modules,))
+    failures = []
+    window.preview.failed.connect(lambda node, error: failures.append((node, error)))
+    window.canvas.select(["boom"])
+    qtbot.waitUntil(lambda: bool(failures), timeout=RUN_S)
+    node, error = failures[0]
+    assert node == "boom" and error.startswith("boom: ")
+    expected = "SIGSEGV" if mode == "segfault" else "ValueError"
+    assert expected in error
+    assert expected in window.outputs.title.text()
+    # The session survived: the next preview runs.
+    shown = []
+    window.preview.ready.connect(shown.append)
+    window.canvas.select(["make"])
+    qtbot.waitUntil(lambda: bool(shown), timeout=RUN_S)
+    assert shown[0].node == "make"
