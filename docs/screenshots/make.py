@@ -85,6 +85,15 @@ def main() -> int:
     window.outputs.viewer.set_opacity(0.45)
     settle(app, 2.0)
     grab(window, "editor-after-run.png")
+
+    from lamella.editor._compare import open_compare
+
+    dialog = open_compare(window, "segment", "method")  # what "Try values…" opens
+    dialog.setGeometry(80, 60, 1400, 820)
+    wait(app, lambda: not dialog.running and bool(dialog.grid.cells))
+    settle(app, 2.0)
+    grab(dialog, "editor-compare-values.png")
+    dialog.close()
     window.files.ask = lambda: QtWidgets.QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
     window.close()
     return 0
