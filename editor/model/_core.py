@@ -5,6 +5,12 @@ validated :class:`~lamella.core.workflow.Workflow`: the editor must open, show, 
 back workflows the core refuses (unknown modules, bad values, broken wires) without losing a
 byte of what it does not touch. Every public edit goes through :meth:`ModelCore._edit`, which
 makes it one undo step and tells the observers what changed.
+
+An opened file's round-trip document is parsed when first needed (the first edit, a copy,
+the question whether it has comments): its plain data, read quickly, is all that opening
+and looking at a workflow need (see :mod:`._fastread`). What the views read is derived from
+that data once per document state (:class:`Summary`, the problems) and reused until the next
+edit, undo, redo or revert.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from lamella.core.catalog import Catalog
 from lamella.core.errors import LamellaError
 from lamella.core.manifest import Manifest
 from lamella.core.workflow import SCHEMA_VERSION
+from lamella.editor.model._files import WorkflowText, round_trip_document
 from lamella.editor.model._history import History
 from lamella.editor.model._problems import find_problems
 from lamella.editor.model._summary import Summary, diff, summarize
@@ -45,22 +52,71 @@ class ModelCore:
 
     path: Path | None  # the workflow file; None until a new workflow is saved
     _file_text: tuple[int, str] | None  # the file's text at one state: saved as is at that state
+    _round_trip: CommentedMap | None  # the round-trip document; None until first needed
+    _unparsed: str | None  # the file's text, until its round-trip document is parsed
 
     def __init__(self, catalog: Catalog, *, document: CommentedMap | None = None,
-                 text_format: TextFormat | None = None, path: Path | None = None) -> None:
+                 text_format: TextFormat | None = None, path: Path | None = None,
+                 read: WorkflowText | None = None) -> None:
+        """A model of ``document`` (a new workflow if None), or of a file just ``read``."""
         self.catalog = catalog
         self.path = path
-        self._document = new_document() if document is None else document
-        self._format = text_format or TextFormat()
         self._history = History()
         self._observers: list[Observer] = []
         self._manifests: dict[str, Manifest | None] = {}
-        self._data: dict[str, Any] = plain(self._document)
-        self._summary: Summary = summarize(self._data)
-        self._problems: list[EditorProblem] = find_problems(self._data, catalog)
+        if read is None:
+            document = new_document() if document is None else document
+            read = WorkflowText("", plain(document), document, text_format)
+        self._take_file(read)
         self._file_text = None
         # Inputs given an absolute default before the workflow had a file: made relative on save.
         self._absolute_defaults: set[str] = set()
+
+    def _take_file(self, read: WorkflowText) -> None:
+        """Hold a file just read: its data now, its round-trip document once needed."""
+        self._round_trip = read.document
+        self._unparsed = read.text if read.document is None else None
+        self._round_trip_format = read.text_format or TextFormat()
+        self._take_data(read.data)
+
+    def _take_data(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self._summary: Summary = summarize(data)
+        self._problems: list[EditorProblem] = find_problems(data, self.catalog)
+
+    # the round-trip document, parsed when first needed
+
+    @property
+    def _document(self) -> CommentedMap:
+        return self._round_trip if self._round_trip is not None else self._parse_round_trip()
+
+    @_document.setter
+    def _document(self, document: CommentedMap) -> None:
+        self._round_trip, self._unparsed = document, None
+
+    @property
+    def _format(self) -> TextFormat:
+        """How the file is laid out (known once its round-trip document is parsed)."""
+        if self._round_trip is None:
+            self._parse_round_trip()  # parsing the text is what finds its layout
+        return self._round_trip_format
+
+    @_format.setter
+    def _format(self, text_format: TextFormat) -> None:
+        self._round_trip_format = text_format
+
+    @property
+    def _parsed(self) -> bool:
+        """True once the round-trip document exists (always after the first edit)."""
+        return self._round_trip is not None
+
+    def _parse_round_trip(self) -> CommentedMap:
+        document, text_format = round_trip_document(self.path, self._unparsed or "")
+        self._round_trip, self._round_trip_format, self._unparsed = document, text_format, None
+        data = plain(document)
+        if data != self._data:  # not expected (the fast reading gives up where parsers differ)
+            self._refresh(data, None, self.dirty)  # the views follow the document, whatever it says
+        return document
 
     # observers
 
@@ -163,6 +219,8 @@ class ModelCore:
 
     def undo(self) -> None:
         """Go back one step (no-op if there is none)."""
+        if not self.can_undo:
+            return  # (and no round-trip document to parse for it)
         was_dirty = self.dirty
         result = self._history.undo(self._document)
         if result is not None:
@@ -171,6 +229,8 @@ class ModelCore:
 
     def redo(self) -> None:
         """Go forward one undone step (no-op if there is none)."""
+        if not self.can_redo:
+            return
         was_dirty = self.dirty
         result = self._history.redo(self._document)
         if result is not None:

@@ -7,11 +7,14 @@ from pathlib import Path
 from lamella.core.catalog import Catalog
 from lamella.editor.model._clipboard import ClipboardMixin
 from lamella.editor.model._doc import mapping_at
-from lamella.editor.model._files import read_workflow_file, rebase_defaults, write_atomically
+from lamella.editor.model._files import (
+    moves_defaults,
+    read_workflow_file,
+    rebase_defaults,
+    write_atomically,
+)
 from lamella.editor.model._history import History
-from lamella.editor.model._problems import find_problems
 from lamella.editor.model._sections import relative_default
-from lamella.editor.model._summary import summarize
 from lamella.editor.model._types import Change
 from lamella.editor.model._yamlio import plain, write_document, yaml_value
 
@@ -44,9 +47,9 @@ class EditorModel(ClipboardMixin):
         by :meth:`problems`.
         """
         path = Path(path)
-        text, document, text_format = read_workflow_file(path)
-        model = cls(catalog, document=document, text_format=text_format, path=path)
-        model._remember_file(path, text)
+        read = read_workflow_file(path)
+        model = cls(catalog, read=read, path=path)
+        model._remember_file(path, read.text)
         return model
 
     def revert(self) -> None:
@@ -55,13 +58,10 @@ class EditorModel(ClipboardMixin):
         if path is None:
             raise ValueError("the workflow has no file to read again")
         was_dirty = self.dirty
-        text, document, text_format = read_workflow_file(path)
-        self._document, self._format = document, text_format
+        read = read_workflow_file(path)
         self._history = History()
-        self._remember_file(path, text)
-        self._data = plain(self._document)
-        self._summary = summarize(self._data)
-        self._problems = find_problems(self._data, self.catalog)
+        self._take_file(read)
+        self._remember_file(path, read.text)
         self._emit([Change("reset")] + ([Change("dirty_changed")] if was_dirty else []))
 
     def text(self) -> str:
@@ -93,6 +93,10 @@ class EditorModel(ClipboardMixin):
         """Input defaults relative to ``target``'s folder: relative ones moved, new ones made so."""
         old_folder = self.path.resolve().parent if self.path else None
         new_folder = target.resolve().parent
+        moves = old_folder is not None and old_folder != new_folder and moves_defaults(
+            self._data, old_folder, new_folder)
+        if not self._parsed and not moves:
+            return  # nothing to move, and no edit made an absolute default: the text stays as read
         documents = [self._document, *(step.document for step in self._history.snapshots())]
         changed = False
         for document in documents:

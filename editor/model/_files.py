@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,63 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from lamella.core.workflow import parse_value
 from lamella.core.workflow._yaml import MAX_NODES, MAX_WORKFLOW_BYTES
 from lamella.editor.model._doc import mapping_at
+from lamella.editor.model._fastread import read_plain
 from lamella.editor.model._types import OpenError
-from lamella.editor.model._yamlio import TextFormat, read_document, yaml_value
+from lamella.editor.model._yamlio import TextFormat, plain, read_document, yaml_value
 
-__all__ = ["read_workflow_file", "rebase_defaults", "write_atomically"]
+__all__ = ["WorkflowText", "moves_defaults", "read_workflow_file", "rebase_defaults",
+           "round_trip_document", "write_atomically"]
 
 
-def read_workflow_file(path: Path) -> tuple[str, CommentedMap, TextFormat]:
-    """The file's text and its editable document; OpenError if it cannot be edited at all."""
+@dataclass(frozen=True)
+class WorkflowText:
+    """A workflow file as read for editing.
+
+    ``data`` is its plain content as the round-trip parser reads it. ``document`` is its
+    round-trip document when reading needed it already, else None: it is parsed with
+    :func:`round_trip_document` when first needed (an edit), which opening a file and
+    looking at it never pays for.
+    """
+
+    text: str
+    data: dict[str, Any]
+    document: CommentedMap | None
+    text_format: TextFormat | None
+
+
+def read_workflow_file(path: Path) -> WorkflowText:
+    """The file's text and content; OpenError if it cannot be edited at all."""
     text = _read_text(path)
+    data = read_plain(text)
+    if data is None:  # the round-trip parser's reading, and its verdict on a file it refuses
+        document, text_format = _parse(path, text)
+        data = plain(document)
+    else:
+        document, text_format = None, None
+    nodes = data.get("nodes")
+    if isinstance(nodes, dict) and len(nodes) > MAX_NODES:
+        raise OpenError(path, f"the workflow has {len(nodes)} nodes, above the limit of {MAX_NODES}; "
+                        "split it into several workflows", text)
+    return WorkflowText(text, data, document, text_format)
+
+
+def round_trip_document(path: Path | None, text: str) -> tuple[CommentedMap, TextFormat]:
+    """The round-trip document of text :func:`read_workflow_file` read (fast) from ``path``.
+
+    ValueError in the rare case that only the round-trip parser refuses the text (or fails
+    on it): the edit that needed the document is refused, the file stays as it is.
+    """
+    where = path or Path("<workflow>")
+    try:
+        return _parse(where, text)
+    except OpenError as exc:
+        problem = exc.message
+    except Exception as exc:  # a failure inside the parser itself is still only a refusal
+        problem = f"the comment-keeping YAML parser failed ({type(exc).__name__}: {exc})"
+    raise ValueError(f"{where}: {problem}; the editor cannot change this file, fix it as text first")
+
+
+def _parse(path: Path, text: str) -> tuple[CommentedMap, TextFormat]:
     try:
         document, text_format = read_document(text)
     except YAMLError as exc:
@@ -33,11 +82,7 @@ def read_workflow_file(path: Path) -> tuple[str, CommentedMap, TextFormat]:
     if not isinstance(document, CommentedMap):
         raise OpenError(path, "not a workflow: a workflow is a YAML mapping with 'lamella', 'name' "
                         "and 'nodes' keys", text)
-    nodes = mapping_at(document, "nodes")
-    if nodes is not None and len(nodes) > MAX_NODES:
-        raise OpenError(path, f"the workflow has {len(nodes)} nodes, above the limit of {MAX_NODES}; "
-                        "split it into several workflows", text)
-    return text, document, text_format
+    return document, text_format
 
 
 def _read_text(path: Path) -> str:
@@ -74,14 +119,27 @@ def rebase_defaults(document: Any, old_folder: Path, new_folder: Path) -> bool:
     """Rewrite relative input defaults for a file moving between folders; True if any changed."""
     changed = False
     for spec in (mapping_at(document, "inputs") or {}).values():
-        default = spec.get("default") if isinstance(spec, dict) else None
-        if not isinstance(default, str) or not default or Path(default).expanduser().is_absolute():
-            continue
-        moved = Path(os.path.relpath(os.path.normpath(old_folder / default), new_folder)).as_posix()
-        if moved != default:
+        moved = _moved_default(spec, old_folder, new_folder)
+        if moved is not None:
             spec["default"] = yaml_value(moved)
             changed = True
     return changed
+
+
+def moves_defaults(data: dict[str, Any], old_folder: Path, new_folder: Path) -> bool:
+    """True if :func:`rebase_defaults` would change the document of this plain data."""
+    inputs = data.get("inputs")
+    return isinstance(inputs, dict) and any(
+        _moved_default(spec, old_folder, new_folder) is not None for spec in inputs.values())
+
+
+def _moved_default(spec: Any, old_folder: Path, new_folder: Path) -> str | None:
+    """The input's relative default as written from ``new_folder``; None if it stays."""
+    default = spec.get("default") if isinstance(spec, dict) else None
+    if not isinstance(default, str) or not default or Path(default).expanduser().is_absolute():
+        return None
+    moved = Path(os.path.relpath(os.path.normpath(old_folder / default), new_folder)).as_posix()
+    return moved if moved != default else None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -8,7 +8,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from lamella.editor.model._nodes import set_position
 from lamella.editor.model._sections import SectionsMixin
-from lamella.editor.model._summary import Wire
+from lamella.editor.model._summary import Summary, Wire
 from lamella.editor.model._types import INPUTS_NODE
 
 __all__ = ["COLUMN_SPACING", "ROW_SPACING", "LayoutMixin", "layered_positions"]
@@ -52,13 +52,18 @@ def layered_positions(nodes: Sequence[str], wires: Sequence[Wire]) -> dict[str, 
 class LayoutMixin(SectionsMixin):
     """Placing nodes automatically."""
 
+    _layered: tuple[Summary, dict[str, tuple[float, float]]] | None = None  # for one state
+
     def layered_positions(self) -> dict[str, tuple[float, float]]:
         """Where :meth:`auto_layout` would put each node, without changing anything.
 
         A view can place nodes the file gives no position this way without marking the
-        workflow changed.
+        workflow changed. Worked out once per document state.
         """
-        return layered_positions(list(self._summary.nodes), self._summary.wires())
+        if self._layered is None or self._layered[0] is not self._summary:
+            positions = layered_positions(list(self._summary.nodes), self._summary.wires())
+            self._layered = (self._summary, positions)
+        return dict(self._layered[1])
 
     def auto_layout(self) -> None:
         """Lay every node out in columns by topological generation (one undo step)."""

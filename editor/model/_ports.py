@@ -33,9 +33,7 @@ def output_ports(summary: Summary, node: str, manifest: Manifest | None) -> list
         PortInfo(name, spec.type, spec.description, False)
         for name, spec in manifest.outputs.items()]
     known = {p.name for p in ports}
-    read = [port for src, port, _, _ in summary.wires() if src == node]
-    read += [text.split(".", 1)[1] for text in summary.outputs.values()
-             if text.startswith(f"{node}.") and "." in text]
+    read = summary.ports_wired_from(node) + summary.ports_published_from(node)
     extra = [port for port in dict.fromkeys(read) if port not in known]
     return ports + [_extra(port, manifest, "output") for port in extra]
 
@@ -45,9 +43,9 @@ def workflow_input_ports(summary: Summary) -> list[PortInfo]:
     ports = [PortInfo(name, str(spec.get("type", UNKNOWN_TYPE)), str(spec.get("description", "")),
                       False) for name, spec in summary.inputs.items()]
     known = {p.name for p in ports}
-    used = [port for src, port, _, _ in summary.wires() if src == INPUTS_NODE and port not in known]
+    used = [port for port in summary.ports_wired_from(INPUTS_NODE) if port not in known]
     return ports + [PortInfo(port, UNKNOWN_TYPE, "not declared under 'inputs'", False)
-                    for port in dict.fromkeys(used)]
+                    for port in used]
 
 
 def _extra(port: str, manifest: Manifest | None, kind: str) -> PortInfo:

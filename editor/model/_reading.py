@@ -61,8 +61,7 @@ class ReadingMixin(ModelCore):
 
     def wire_into(self, node: str, port: str) -> tuple[str, str] | None:
         """``(src_node, src_port)`` of the wire on an input, or None."""
-        return next(((s, p) for s, p, d, q in self._summary.wires() if (d, q) == (node, port)),
-                    None)
+        return self._summary.wire_into(node, port)
 
     def position(self, node: str) -> tuple[float, float] | None:
         """The node's position from ``layout``; None if the file places it nowhere."""
@@ -84,6 +83,8 @@ class ReadingMixin(ModelCore):
 
     def has_comments(self) -> bool:
         """True if the file has comments (they are kept when it is saved)."""
+        if not self._parsed and "#" not in (self._unparsed or ""):
+            return False  # no '#' anywhere: no comment, and no need to parse the document
         return is_commented(self._document)
 
     def to_workflow(self) -> Workflow:

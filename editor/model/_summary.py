@@ -2,11 +2,17 @@
 
 Every edit, undo and redo is a document before and after; the changes the views get are
 computed from the two, so an undo emits exactly the inverse of what its edit emitted.
+
+A summary is made once per document state and never changes: what is derived from it (the
+wires, which wire feeds an input, which ports of a node are read) is worked out on first use
+and kept, so a view asking about each of a large workflow's nodes in turn pays for the wires
+once, not once per node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lamella.core.workflow import parse_wire_ref
@@ -40,13 +46,50 @@ class Summary:
 
     def wires(self) -> list[Wire]:
         """Every input wire that parses, in node then port order."""
+        return list(self._wires)
+
+    def wire_into(self, node: str, port: str) -> tuple[str, str] | None:
+        """``(src_node, src_port)`` of the wire on an input, or None."""
+        return self._sources.get((node, port))
+
+    def ports_wired_from(self, node: str) -> list[str]:
+        """The node's output ports that wires read, in wire order, each once."""
+        return list(self._wired_from.get(node, {}))
+
+    def ports_published_from(self, node: str) -> list[str]:
+        """What follows ``node.`` in the named outputs that start so, in their order."""
+        return list(self._published_from.get(node, {}))
+
+    @cached_property
+    def _wires(self) -> tuple[Wire, ...]:
         found = []
         for node_id, node in self.nodes.items():
             for port, text in node.inputs.items():
                 source = _source(text)
                 if source is not None:
                     found.append((*source, node_id, port))
-        return found
+        return tuple(found)
+
+    @cached_property
+    def _sources(self) -> dict[tuple[str, str], tuple[str, str]]:
+        return {(dst, dst_port): (src, src_port) for src, src_port, dst, dst_port in self._wires}
+
+    @cached_property
+    def _wired_from(self) -> dict[str, dict[str, None]]:
+        ports: dict[str, dict[str, None]] = {}
+        for src, src_port, _, _ in self._wires:
+            ports.setdefault(src, {})[src_port] = None
+        return ports
+
+    @cached_property
+    def _published_from(self) -> dict[str, dict[str, None]]:
+        # Every prefix up to a '.' is a node the output may name ('a.b.c': node 'a' or 'a.b').
+        ports: dict[str, dict[str, None]] = {}
+        for text in self.outputs.values():
+            for index, char in enumerate(text):
+                if char == ".":
+                    ports.setdefault(text[:index], {})[text.split(".", 1)[1]] = None
+        return ports
 
     def same_content(self, other: Summary) -> bool:
         """True if only positions differ (validation cannot change)."""

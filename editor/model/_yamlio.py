@@ -77,7 +77,10 @@ def _yaml(text_format: TextFormat) -> YAML:
 
 def read_document(text: str) -> tuple[Any, TextFormat]:
     """Parse workflow text; raises ruamel.yaml's errors for text that is not YAML."""
-    data, indent, sequence_offset = load_yaml_guess_indent(text, yaml=_yaml(TextFormat()))
+    try:
+        data, indent, sequence_offset = load_yaml_guess_indent(text, yaml=_yaml(TextFormat()))
+    except IndexError:  # ruamel.yaml's indent guess fails on a list item with nothing after '-'
+        data, indent, sequence_offset = _yaml(TextFormat()).load(text), None, None
     text_format = TextFormat(indent=indent or 2, sequence_offset=sequence_offset or 0,
                              explicit_start=text.lstrip().startswith("---"),
                              crlf="\r\n" in text)
