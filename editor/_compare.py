@@ -158,8 +158,8 @@ class CompareDialog(QtWidgets.QDialog):
         self.window_.controller.preview(analysis, targets, self.window_.preview_inputs(),
                                         sweep=sweep)
 
-    def _on_event(self, kind: str, event: RunEvent) -> None:
-        if kind != "preview" or not self.running:
+    def _on_event(self, kind: str, event: object) -> None:
+        if kind != "preview" or not self.running or not isinstance(event, RunEvent):
             return
         if event.kind == "run_started" and self._run_id is None and self._started(event):
             self._run_id = event.run_id
@@ -169,9 +169,11 @@ class CompareDialog(QtWidgets.QDialog):
         elif event.run_id == self._run_id and event.kind in _ENDS:
             self.progress.setValue(min(self.progress.value() + 1, self.progress.maximum()))
 
-    def _on_finished(self, kind: str, result: RunResult | None, error: str | None) -> None:
+    def _on_finished(self, kind: str, result: object, error: object) -> None:
         if kind != "preview" or not self.running:
             return
+        assert result is None or isinstance(result, RunResult)
+        error = None if error is None else str(error)
         if result is None:  # the run did not start or stopped with an error
             self._end(error or "the compare run failed")
             return
@@ -242,9 +244,8 @@ class CompareDialog(QtWidgets.QDialog):
             self.window_.controller.cancel("preview")
             self._state = "idle"
         self._hold.release()
-        for signal, slot in ((self.window_.controller.finished, self._on_finished),
-                             (self.window_.controller.run_event, self._on_event)):
-            signal.disconnect(slot)
+        self.window_.controller.finished.disconnect(self._on_finished)
+        self.window_.controller.run_event.disconnect(self._on_event)
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.status.setText(text.splitlines()[0] if text else "")

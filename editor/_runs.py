@@ -18,6 +18,7 @@ from PySide6 import QtCore
 
 from lamella.runner import Analysis, Session
 from lamella.runner._handle import RunHandle
+from lamella.runner._results import RunResult
 
 __all__ = ["RunController"]
 
@@ -88,12 +89,12 @@ class RunController(QtCore.QObject):
                          name=f"lamella-editor-{kind}").start()
 
     def _follow(self, kind: str, handle: RunHandle) -> None:
+        result: RunResult | None = None
+        error: str | None = None
         try:
             result = handle.wait()
         except BaseException as exc:  # whatever stopped the run is shown, not raised in Qt
-            result, error = None, str(exc) or type(exc).__name__
-        else:
-            error = None
+            error = str(exc) or type(exc).__name__
         if kind == "preview" and self._handles.get(kind) is not handle:
             return  # a newer preview replaced this one: its outputs would be stale
         self.finished.emit(kind, result, error)

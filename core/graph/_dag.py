@@ -68,6 +68,11 @@ class DependencyGraph:
 
     def cycles(self) -> list[list[str]]:
         """Elementary cycles, each starting at its alphabetically first node, shortest first."""
+        try:
+            self.topological_order()  # linear: most graphs have no cycle to search for
+            return []
+        except ValueError:
+            pass
         found: list[list[str]] = []
         for start in sorted(self._successors):
             for cycle in self._cycles_through(start):

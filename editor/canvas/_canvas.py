@@ -32,6 +32,7 @@ __all__ = ["INPUTS", "MODULE_MIME", "Canvas", "LamellaNode", "module_mime"]
 MODULE_MIME = "application/x-lamella-module"  # a palette drag carries a module reference
 INPUTS = "$inputs"  # the wire source of a workflow input, as the model names it
 _INPUT_PREFIX = "$inputs."  # canvas-only ids of the workflow-input nodes
+_PLAIN_BORDER = (46, 57, 66)  # NodeGraphQt's own border colour
 
 
 class LamellaNode(BaseNode):  # type: ignore[misc]
@@ -126,7 +127,7 @@ class Canvas(QtCore.QObject):
             return
         colour = STATE_COLOURS.get(state or "", None)
         if colour is None:
-            colour = STATE_COLOURS["problem"] if node_id in self._problem_nodes() else (46, 57, 66)
+            colour = STATE_COLOURS["problem"] if node_id in self._problem_nodes() else _PLAIN_BORDER
         self._set(view, "border_color", (*colour, 255))
 
     def _problem_nodes(self) -> set[str]:
@@ -172,7 +173,8 @@ class Canvas(QtCore.QObject):
         manifest = self.model.manifest(node_id)
         colour = category_colour(manifest.category) if manifest is not None else MISSING
         view = self.graph.create_node("lamella.LamellaNode", name=node_id, selected=False,
-                                      color=(*colour, 255), push_undo=False)
+                                      color=(*colour, 255), pos=self._position(node_id),
+                                      push_undo=False)
         for port in self.model.inputs_of(node_id):
             view.add_input(port.name, color=port_colour(port.type))
         for port in self.model.outputs_of(node_id):
@@ -180,16 +182,15 @@ class Canvas(QtCore.QObject):
         title = manifest.name if manifest is not None else "module not installed"
         view.view.setToolTip(f"{node_id}: {title} ({self.model.module_ref(node_id)})")
         self._register(node_id, view)
-        self._place(node_id)
 
     def _add_input_view(self, name: str) -> None:
         spec = self.model.workflow_inputs()[name]
         view = self.graph.create_node("lamella.LamellaNode", name=f"input: {name}", selected=False,
-                                      color=(*WORKFLOW_INPUT, 255), push_undo=False)
+                                      color=(*WORKFLOW_INPUT, 255),
+                                      pos=self._position(_INPUT_PREFIX + name), push_undo=False)
         view.add_output(name, color=port_colour(str(spec.get("type", "file"))))
         view.view.setToolTip(f"workflow input '{name}': {spec.get('default') or 'chosen when run'}")
         self._register(_INPUT_PREFIX + name, view)
-        self._place(_INPUT_PREFIX + name)
 
     def _register(self, node_id: str, view: Any) -> None:
         self._views[node_id] = view
@@ -211,8 +212,11 @@ class Canvas(QtCore.QObject):
 
     def _place(self, node_id: str) -> None:
         view = self._views.get(node_id)
-        if view is None:
-            return
+        if view is not None:
+            self._set(view, "pos", list(self._position(node_id)))
+
+    def _position(self, node_id: str) -> tuple[float, float]:
+        """Where a step is drawn: its saved position, else where the graph's layers put it."""
         position = self.model.position(node_id)
         if position is None and not node_id.startswith(_INPUT_PREFIX):
             # A file without a layout: placed by the graph's layers, the file left unchanged.
@@ -222,7 +226,7 @@ class Canvas(QtCore.QObject):
         if position is None and node_id.startswith(_INPUT_PREFIX):
             name = node_id[len(_INPUT_PREFIX):]
             position = (-260.0, 120.0 * list(self.model.workflow_inputs()).index(name))
-        self._set(view, "pos", [float(position[0]), float(position[1])] if position else [0.0, 0.0])
+        return (float(position[0]), float(position[1])) if position else (0.0, 0.0)
 
     def backdrop(self, group: str) -> Any:
         """The backdrop drawn for ``group`` (None if none of its steps is on the canvas)."""
@@ -275,8 +279,9 @@ class Canvas(QtCore.QObject):
     def _mark_problems(self) -> None:
         troubled = self._problem_nodes()
         for node_id, view in self._views.items():
-            colour = STATE_COLOURS["problem"] if node_id in troubled else (46, 57, 66)
-            self._set(view, "border_color", (*colour, 255))
+            colour = (*(STATE_COLOURS["problem"] if node_id in troubled else _PLAIN_BORDER), 255)
+            if tuple(view.get_property("border_color")) != colour:  # most nodes keep theirs
+                self._set(view, "border_color", colour)
 
     def _set(self, view: Any, name: str, value: Any) -> None:
         # set_property(push_undo=False): NodeGraphQt's setters (set_pos, set_color) push an

@@ -148,11 +148,12 @@ def test_a_folder_runs_as_a_batch_with_progress_and_pooled_results(make_window, 
 
 
 @pytest.mark.parametrize("mode", ["segfault", "raise"])
-def test_a_module_crashing_in_a_preview_leaves_the_window_working(make_window, qtbot, tmp_path: Path,
-                                                                  fixture_modules: Path, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_module_crashing_in_a_preview_leaves_the_window_working(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, fixture_modules: Path, mode: str) -> None:
     path = tmp_path / "crash.yaml"
     path.write_text("lamella: 1\nname: crash\nnodes:\n  make: {module: test/gen@1}\n"
-                    f"  boom: {{module: test/crash@1, params: {{mode: {mode}}}, in: {{image: make.image}}}}\n")
+                    f"  boom: {{module: test/crash@1, params: {{mode: {mode}}}, "
+                    "in: {image: make.image}}\n")
     window = make_window(path, modules=(fixture_modules,))
     failures = []
     window.preview.failed.connect(lambda node, error: failures.append((node, error)))
