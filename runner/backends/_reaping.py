@@ -27,7 +27,10 @@ import time
 
 __all__ = ["MARKER", "become_subreaper", "end_descendants", "end_marked", "stop_tree"]
 
+# This file also runs as a script (the isolated backend's task starter) that imports nothing
+# of Lamella: lamella.runner._workers repeats this name, and a test checks they agree.
 MARKER = "LAMELLA_TASK_GROUP"  # environment variable every process of a worker inherits
+
 _PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
 _REAP_WAIT_S = 10.0
 _POLL_S = 0.005

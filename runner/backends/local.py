@@ -14,21 +14,18 @@ copies of the user's own files, and a module that writes to an input fails its n
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import secrets
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 
+from lamella.runner._workers import Worker, spawn_worker, take_early, threads_per_worker
 from lamella.runner.backends._log import cap_log
-from lamella.runner.backends._reaping import MARKER, end_marked, stop_tree
+from lamella.runner.backends._reaping import end_marked, stop_tree
 from lamella.runner.backends._resources import PooledBackend, ResourcePool, kind_refusal, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
 from lamella.runner.backends.base import (
@@ -43,17 +40,7 @@ from lamella.runner.backends.base import (
 
 __all__ = ["LocalBackend", "describe_exit", "kind_refusal", "machine_memory_gb"]
 
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _CLOSE_WAIT_S = 2.0
-
-
-@dataclass
-class _Worker:
-    process: subprocess.Popen[bytes]
-    conn: Connection
-    marker: str  # in the environment of every process the worker starts
-    job: RunRequest | None = None
-    started: float | None = None  # when the worker began the job: its time limit counts from then
 
 
 class LocalBackend(PooledBackend):
@@ -66,13 +53,13 @@ class LocalBackend(PooledBackend):
 
     def __init__(self, jobs: int, *, scratch: Path, gpu_ids: tuple[str, ...] | None = None) -> None:
         self.jobs = max(1, jobs)
-        self.threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        self.threads = threads_per_worker(self.jobs)
         self.scratch = Path(scratch)
         gpus = gpu_ids if gpu_ids is not None else _visible_gpus()
         host = HostCapacity(socket.gethostname(), self.jobs, machine_memory_gb(), tuple(gpus), self.threads)
         self.capabilities = BackendCapabilities("local", (host,), shared_filesystem=True)
         self._pool = ResourcePool(self.capabilities.hosts)
-        self._workers: list[_Worker] = []
+        self._workers: list[Worker] = []
         self._folders: dict[str, TaskFolder] = {}
         self._count = 0
 
@@ -112,7 +99,7 @@ class LocalBackend(PooledBackend):
         for worker in self._workers:
             worker.conn.send({"prepare": listing})
 
-    def _idle_worker(self) -> _Worker:
+    def _idle_worker(self) -> Worker:
         # The first idle worker gets the task: a chain of nodes stays on one warm process.
         for worker in list(self._workers):
             if worker.job is None and worker.process.poll() is not None:
@@ -124,23 +111,8 @@ class LocalBackend(PooledBackend):
         self._workers.append(worker)
         return worker
 
-    def _start_worker(self) -> _Worker:
-        # A fresh interpreter per worker (not multiprocessing's spawn, which re-runs the
-        # caller's script in the child when it lacks a __main__ guard). The pipe's end is
-        # inherited as a file descriptor.
-        parent, child = multiprocessing.Pipe(duplex=True)
-        marker = secrets.token_hex(8)
-        env = {**os.environ, **{name: str(self.threads) for name in _THREAD_VARIABLES},
-               MARKER: marker}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lamella.runner.backends._worker", str(child.fileno()),
-             str(os.getpid())],
-            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
-            # Its own process group: a terminal's Ctrl-C reaches only the runner, which stops
-            # the workers itself (a worker interrupted while starting would print tracebacks).
-            process_group=0)
-        child.close()
-        return _Worker(process, parent, marker)
+    def _start_worker(self) -> Worker:
+        return take_early(self.threads) or spawn_worker(self.threads)
 
     # ----- following --------------------------------------------------------------------
     def poll(self, timeout: float) -> list[NodeProgress | NodeResult]:
@@ -163,17 +135,17 @@ class LocalBackend(PooledBackend):
                 updates.append(self._time_out(worker))
         return updates
 
-    def _wait_s(self, busy: list[_Worker], timeout: float) -> float:
+    def _wait_s(self, busy: list[Worker], timeout: float) -> float:
         deadlines = [w.started + t - time.monotonic() for w in busy if w.job is not None
                      and w.started is not None and (t := w.job.resources.timeout_s) is not None]
         return max(0.0, min([timeout, *deadlines]))
 
-    def _overdue(self, worker: _Worker) -> bool:
+    def _overdue(self, worker: Worker) -> bool:
         limit = worker.job.resources.timeout_s if worker.job is not None else None
         return (limit is not None and worker.started is not None
                 and time.monotonic() - worker.started >= limit)
 
-    def _read_messages(self, worker: _Worker) -> list[NodeProgress | NodeResult]:
+    def _read_messages(self, worker: Worker) -> list[NodeProgress | NodeResult]:
         updates: list[NodeProgress | NodeResult] = []
         try:
             while worker.job is not None and worker.conn.poll():
@@ -186,7 +158,7 @@ class LocalBackend(PooledBackend):
             updates.append(self._worker_died(worker))
         return updates
 
-    def _to_update(self, worker: _Worker, message: dict) -> NodeProgress | NodeResult:
+    def _to_update(self, worker: Worker, message: dict) -> NodeProgress | NodeResult:
         if "progress" in message:
             return NodeProgress(message["job_id"], message["progress"], message["message"])
         worker.job = None
@@ -200,7 +172,7 @@ class LocalBackend(PooledBackend):
         return read_result(self._folders[job_id], job_id, ok=ok, error=error,
                            exit_status=exit_status, digests=digests)
 
-    def _worker_died(self, worker: _Worker) -> NodeResult:
+    def _worker_died(self, worker: Worker) -> NodeResult:
         assert worker.job is not None
         job_id = worker.job.job_id
         status = _reap(worker)
@@ -209,7 +181,7 @@ class LocalBackend(PooledBackend):
         end_marked(worker.marker)
         return self._result(job_id, ok=False, error=describe_exit(status), exit_status=status)
 
-    def _time_out(self, worker: _Worker) -> NodeResult:
+    def _time_out(self, worker: Worker) -> NodeResult:
         assert worker.job is not None
         job_id, limit = worker.job.job_id, worker.job.resources.timeout_s
         assert limit is not None
@@ -226,7 +198,7 @@ class LocalBackend(PooledBackend):
         if job_id in self._folders:
             cap_log(self._folders[job_id].log)  # the engine keeps the log of a run cut short
 
-    def _stop(self, worker: _Worker) -> None:
+    def _stop(self, worker: Worker) -> None:
         stop_tree(worker.process.pid)  # the module's own children too, detached ones included
         _reap(worker)
         self._workers.remove(worker)
@@ -261,7 +233,7 @@ class LocalBackend(PooledBackend):
         return [w.process.pid for w in self._workers if w.process.poll() is None]
 
 
-def _reap(worker: _Worker) -> int | None:
+def _reap(worker: Worker) -> int | None:
     try:
         status: int | None = worker.process.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -103,7 +103,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _dispatch(args: list[str]) -> int:
-    from lamella.runner.cli._commands import COMMANDS
     from lamella.runner.cli._parser import build_parser
 
     parser = build_parser()
@@ -111,6 +110,13 @@ def _dispatch(args: list[str]) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     namespace = parser.parse_args(args)
+    if namespace.command == "run" and namespace.backend == "local":
+        from lamella.runner._workers import start_early
+
+        # Its start overlaps the 0.4 s of imports and validation below (RESULTS.md, (a)).
+        start_early(namespace.jobs)
+    from lamella.runner.cli._commands import COMMANDS
+
     COMMANDS[(namespace.command, getattr(namespace, "action", None))](namespace)
     return 0
 

@@ -170,3 +170,45 @@ def test_a_module_crashing_in_a_preview_leaves_the_window_working(  # type: igno
     window.canvas.select(["make"])
     qtbot.waitUntil(lambda: bool(shown), timeout=RUN_S)
     assert shown[0].node == "make"
+
+
+@pytest.mark.slow
+def test_the_example_can_be_built_from_nothing_in_the_editor_and_runs_headless(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    from tests.editor.test_window import _wire_gesture
+
+    window = make_window()
+    window.edits.add_image_input()
+    steps = {"load": "lamella/load-image@1", "segment": "lamella/threshold@1",
+             "separate": "lamella/watershed@1", "measure": "lamella/measure@1",
+             "histogram": "lamella/histogram@1"}
+    for x, (name, ref) in enumerate(steps.items()):
+        made = window.canvas.add_module(ref, (220.0 * x, 0.0))
+        window.model.rename_node(made, name)
+    for wire in [("$inputs.image", "image", "load", "path"), ("load", "image", "segment", "image"),
+                 ("segment", "mask", "separate", "mask"), ("load", "image", "separate", "image"),
+                 ("separate", "labels", "measure", "labels"), ("load", "image", "measure", "image"),
+                 ("measure", "table", "histogram", "table")]:
+        _wire_gesture(window, *wire)
+    window.properties.param_changed.emit("segment", "method", "otsu")
+    window.properties.param_changed.emit("histogram", "column", "ecd")
+    assert window.model.problems() == []
+    window.model.set_output("sizes", "measure.table")
+    window.inputs.set_path(PARTICLES)
+    path = tmp_path / "built.yaml"
+    assert window.files._save(path)
+    done = []
+    window.controller.finished.connect(lambda kind, result, error: done.append((kind, result)))
+    window.runs.out_dir = tmp_path / "from-editor"
+    window.controller.cancel("preview")
+    assert window.runs.start()
+    qtbot.waitUntil(lambda: any(kind == "run" for kind, _ in done), timeout=RUN_S)
+    from_editor = next(r for kind, r in done if kind == "run")
+    assert from_editor.status == "succeeded"
+    # The saved file runs headless to the same table.
+    from lamella.runner import Analysis
+
+    headless = Analysis.load(path).run(inputs={"image": PARTICLES}, out=tmp_path / "headless")
+    assert headless.ok
+    assert headless.table("sizes").equals(from_editor.table("sizes"))
+    assert len(headless.table("sizes")) > 100

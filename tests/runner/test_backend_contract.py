@@ -284,6 +284,45 @@ def test_local_workers_stay_warm_across_runs(runs: Runs, tmp_path: Path) -> None
         backend.close()
 
 
+def test_the_worker_start_and_the_reaper_name_the_same_marker() -> None:
+    from lamella.runner import _workers
+    from lamella.runner.backends import _reaping
+
+    assert _workers.MARKER == _reaping.MARKER
+
+
+def test_a_worker_started_early_is_adopted_by_the_first_run(runs: Runs, tmp_path: Path) -> None:
+    # `lamella run` starts one worker before it reads the workflow; the backend takes it.
+    from lamella.runner import _workers
+
+    _workers.start_early(1)
+    early = _workers._early[0].process
+    backend = LocalBackend(1, scratch=tmp_path)
+    try:
+        result = result_of(run_all(backend, runs.make("e", "add"))["e"])
+        assert result.ok and backend.worker_pids == [early.pid]
+        assert _workers._early == []
+    finally:
+        backend.close()
+
+
+def test_a_worker_started_early_for_other_threads_ends_unused(runs: Runs, tmp_path: Path) -> None:
+    from lamella.runner import _workers
+
+    _workers.start_early(1)  # one job: it may use every core's thread
+    early = _workers._early[0].process
+    backend = LocalBackend(2, scratch=tmp_path)  # two jobs: fewer threads each (on 2+ cores)
+    try:
+        result = result_of(run_all(backend, runs.make("t", "add"))["t"])
+        assert result.ok
+        if backend.threads != _workers.threads_per_worker(1):
+            assert early.pid not in backend.worker_pids
+            assert early.wait(timeout=30) is not None  # its pipe closed: it ended
+    finally:
+        backend.close()
+        early.wait(timeout=30)
+
+
 BROKEN_AT_IMPORT = """\
 print("importing broken")
 raise ImportError("No module named 'not_installed_here'")
