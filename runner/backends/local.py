@@ -175,6 +175,7 @@ class LocalBackend(PooledBackend):
     def _worker_died(self, worker: Worker) -> NodeResult:
         assert worker.job is not None
         job_id = worker.job.job_id
+        worker.job = None  # reported once, whichever of its pipe or its exit is seen first
         status = _reap(worker)
         self._workers.remove(worker)
         # A crashed worker could not end what its module started: find them by their marker.

@@ -143,7 +143,11 @@ def check_maintenance(workdir: Path, cache: Path) -> tuple[int, int]:
 
 def test_verify_and_prune_beside_two_runs(tmp_path: Path, fixture_modules: Path,
                                          isolated_cache: Path) -> None:
-    (tmp_path / "shared.yaml").write_text(WORKFLOW)
+    # One step waits 2 s, so a prune always meets a run holding the cache (runs of this
+    # workflow are otherwise over in well under a second, before any prune starts).
+    slow = WORKFLOW.replace("params: {amount: 1}", "params: {amount: 1, sleep: 2}")
+    assert slow != WORKFLOW
+    (tmp_path / "shared.yaml").write_text(slow)
     verifies = refused = 0
     for flags in (["--no-cache"], [], ["--no-cache"]):
         runs = [subprocess.Popen([LAMELLA, "run", "shared.yaml", "--modules", str(fixture_modules),
