@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-__all__ = ["NODE_KEYS", "SECTIONS", "delete_key", "ensure_mapping", "flow_map", "flow_seq",
+__all__ = ["NODE_KEYS", "SECTIONS", "delete_inner", "delete_key", "ensure_mapping", "flow_map", "flow_seq",
            "insert_ordered", "is_commented", "mapping_at", "node_map", "rename_key", "section"]
 
 # The documented key orders: new keys go where a person writing the file would put them.
@@ -118,6 +118,16 @@ def delete_key(parent: CommentedMap, key: str) -> None:
         _prepend_above(parent, keys[index + 1], carried)
     elif index > 0:
         _append_after(parent, keys[index - 1], carried)
+
+
+def delete_inner(parent: CommentedMap, inner: str, key: str, *, drop_empty: bool = True) -> None:
+    """Remove ``parent[inner][key]`` if it is there; with ``drop_empty``, ``inner`` too once empty."""
+    mapping = mapping_at(parent, inner)
+    if mapping is None or key not in mapping:
+        return
+    delete_key(mapping, key)
+    if drop_empty and not mapping:
+        delete_key(parent, inner)
 
 
 def _trailing_slot(parent: CommentedMap, key: str) -> tuple[CommentedMap, str]:

@@ -11,6 +11,7 @@ from lamella.core.errors import LamellaError
 from lamella.core.workflow import check_node_id, parse_module_ref, parse_wire_ref
 from lamella.editor.model._doc import (
     NODE_KEYS,
+    delete_inner,
     delete_key,
     ensure_mapping,
     flow_seq,
@@ -188,12 +189,7 @@ class NodesMixin(WiringMixin):
         self._node_view(node)
 
         def mutate(document: CommentedMap) -> None:
-            node_mapping = node_map(document, node)
-            params = mapping_at(node_mapping, "params")
-            if params is not None and name in params:
-                delete_key(params, name)
-                if not params:
-                    delete_key(node_mapping, "params")
+            delete_inner(node_map(document, node), "params", name)
 
         self._edit(f"Reset '{name}' of '{node}'", mutate)
 

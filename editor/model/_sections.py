@@ -13,7 +13,15 @@ from ruamel.yaml.comments import CommentedMap
 from lamella.core.manifest import Name
 from lamella.core.ports import is_port_type
 from lamella.core.workflow import check_colour, parse_wire_ref
-from lamella.editor.model._doc import delete_key, flow_map, flow_seq, mapping_at, rename_key, section
+from lamella.editor.model._doc import (
+    delete_inner,
+    delete_key,
+    flow_map,
+    flow_seq,
+    mapping_at,
+    rename_key,
+    section,
+)
 from lamella.editor.model._nodes import NodesMixin
 from lamella.editor.model._types import INPUTS_NODE
 from lamella.editor.model._wiring import wire_text
@@ -82,9 +90,7 @@ class SectionsMixin(NodesMixin):
     def remove_workflow_input(self, name: str) -> None:
         """Remove a workflow input and the wires that read it."""
         def mutate(document: CommentedMap) -> None:
-            inputs = mapping_at(document, "inputs")
-            if inputs is not None and name in inputs:
-                delete_key(inputs, name)
+            delete_inner(document, "inputs", name, drop_empty=False)
             for node in section(document, "nodes").values():
                 wires = mapping_at(node, "in")
                 if wires is None:
@@ -109,9 +115,7 @@ class SectionsMixin(NodesMixin):
     def remove_output(self, name: str) -> None:
         """Stop publishing a named output."""
         def mutate(document: CommentedMap) -> None:
-            outputs = mapping_at(document, "outputs")
-            if outputs is not None and name in outputs:
-                delete_key(outputs, name)
+            delete_inner(document, "outputs", name, drop_empty=False)
 
         self._edit(f"Remove output '{name}'", mutate)
 
@@ -136,11 +140,7 @@ class SectionsMixin(NodesMixin):
     def remove_group(self, name: str) -> None:
         """Remove a group (its nodes stay)."""
         def mutate(document: CommentedMap) -> None:
-            groups = mapping_at(document, "groups")
-            if groups is not None and name in groups:
-                delete_key(groups, name)
-                if not groups:
-                    delete_key(document, "groups")
+            delete_inner(document, "groups", name)
 
         self._edit(f"Remove group '{name}'", mutate)
 

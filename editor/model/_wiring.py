@@ -11,7 +11,12 @@ from ruamel.yaml.comments import CommentedMap
 
 from lamella.core._suggest import did_you_mean
 from lamella.core.ports import connection_problem as type_problem
-from lamella.editor.model._doc import NODE_KEYS, delete_key, ensure_mapping, mapping_at, node_map
+from lamella.editor.model._doc import (
+    NODE_KEYS,
+    delete_inner,
+    ensure_mapping,
+    node_map,
+)
 from lamella.editor.model._reading import ReadingMixin
 from lamella.editor.model._types import INPUTS_NODE
 
@@ -101,12 +106,7 @@ class WiringMixin(ReadingMixin):
     def disconnect(self, dst_node: str, dst_port: str) -> None:
         """Remove the wire on an input (no-op if it has none)."""
         def mutate(document: CommentedMap) -> None:
-            node = node_map(document, dst_node)
-            wires = mapping_at(node, "in")
-            if wires is not None and dst_port in wires:
-                delete_key(wires, dst_port)
-                if not wires:
-                    delete_key(node, "in")
+            delete_inner(node_map(document, dst_node), "in", dst_port)
 
         self._node_view(dst_node)
         self._edit(f"Disconnect '{dst_node}.{dst_port}'", mutate)
