@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
+from lamella.editor._menus import add_action
+
 if TYPE_CHECKING:
     from lamella.editor.window import EditorWindow
 
@@ -19,13 +21,13 @@ class EditActions:
         self.window = window
         menu = window.menuBar().addMenu("&Edit")
         keys = QtGui.QKeySequence.StandardKey
-        self.undo = self._action(menu, "&Undo", keys.Undo, lambda: window.model.undo())
-        self.redo = self._action(menu, "&Redo", keys.Redo, lambda: window.model.redo())
+        self.undo = add_action(menu, "&Undo", keys.Undo, lambda: window.model.undo())
+        self.redo = add_action(menu, "&Redo", keys.Redo, lambda: window.model.redo())
         menu.addSeparator()
-        self.copy = self._action(menu, "&Copy", keys.Copy, self.copy_selection)
-        self.paste = self._action(menu, "&Paste", keys.Paste, self.paste_clipboard)
-        self.delete = self._action(menu, "&Delete", keys.Delete, self.delete_selection)
-        self.select_all = self._action(menu, "Select &all", keys.SelectAll, self.select_everything)
+        self.copy = add_action(menu, "&Copy", keys.Copy, self.copy_selection)
+        self.paste = add_action(menu, "&Paste", keys.Paste, self.paste_clipboard)
+        self.delete = add_action(menu, "&Delete", keys.Delete, self.delete_selection)
+        self.select_all = add_action(menu, "Select &all", keys.SelectAll, self.select_everything)
         menu.addSeparator()
         self.add_input = menu.addAction("Add workflow &input (image)")
         self.add_input.triggered.connect(lambda checked=False: self.add_image_input())
@@ -36,15 +38,6 @@ class EditActions:
         self.fit = menu.addAction("&Fit all steps in view")
         self.fit.setShortcut(QtGui.QKeySequence("Ctrl+0"))
         self.fit.triggered.connect(lambda checked=False: window.canvas.fit())
-
-    def _action(self, menu: QtWidgets.QMenu, text: str, keys: QtGui.QKeySequence.StandardKey,
-                slot: object) -> QtGui.QAction:
-        action = menu.addAction(text)
-        action.setShortcut(QtGui.QKeySequence(keys))
-        # The canvas has the focus most of the time: the shortcuts work anywhere in the window,
-        # except Delete inside a text field (the field's own shortcut wins there).
-        action.triggered.connect(lambda checked=False: slot())  # type: ignore[operator]
-        return action
 
     def update(self) -> None:
         """Enable and name undo/redo after each change."""

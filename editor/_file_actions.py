@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
+from lamella.editor._menus import add_action
 from lamella.editor.model import EditorModel, OpenError
 
 if TYPE_CHECKING:
@@ -25,22 +26,15 @@ class FileActions:
     def __init__(self, window: EditorWindow) -> None:
         self.window = window
         menu = window.menuBar().addMenu("&File")
-        self.new = self._action(menu, "&New", QtGui.QKeySequence.StandardKey.New, self.new_workflow)
-        self.open = self._action(menu, "&Open…", QtGui.QKeySequence.StandardKey.Open, self.open_dialog)
+        self.new = add_action(menu, "&New", QtGui.QKeySequence.StandardKey.New, self.new_workflow)
+        self.open = add_action(menu, "&Open…", QtGui.QKeySequence.StandardKey.Open, self.open_dialog)
         self.recent_menu = menu.addMenu("Open &recent")
-        self.save = self._action(menu, "&Save", QtGui.QKeySequence.StandardKey.Save, self.save_file)
-        self.save_as = self._action(menu, "Save &as…", QtGui.QKeySequence.StandardKey.SaveAs,
+        self.save = add_action(menu, "&Save", QtGui.QKeySequence.StandardKey.Save, self.save_file)
+        self.save_as = add_action(menu, "Save &as…", QtGui.QKeySequence.StandardKey.SaveAs,
                                     self.save_file_as)
         menu.addSeparator()
-        self._action(menu, "&Quit", QtGui.QKeySequence.StandardKey.Quit, window.close)
+        add_action(menu, "&Quit", QtGui.QKeySequence.StandardKey.Quit, window.close)
         self._fill_recent()
-
-    def _action(self, menu: QtWidgets.QMenu, text: str, keys: QtGui.QKeySequence.StandardKey,
-                slot: object) -> QtGui.QAction:
-        action = menu.addAction(text)
-        action.setShortcut(QtGui.QKeySequence(keys))
-        action.triggered.connect(lambda checked=False: slot())  # type: ignore[operator]
-        return action
 
     # ----- documents ---------------------------------------------------------------------
     def new_workflow(self) -> None:

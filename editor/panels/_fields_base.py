@@ -63,16 +63,21 @@ class ParamField(QWidget):
             layout.addWidget(box)
 
     # ----- for subclasses -------------------------------------------------------------------
+    # Every field kind defines these three (the kinds are in _fields_*.py). They are not
+    # abc.abstractmethods: with PySide6 6.11 a QWidget class under ABCMeta is instantiated even
+    # with abstract methods left (Shiboken creates the object), so the check would never run;
+    # a kind that forgets one fails when its first field is built, with this message.
     def _build_editor(self) -> QWidget:
-        raise NotImplementedError
+        """The widget that shows and edits the value (a spin box, a drop-down...)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _build_editor")
 
     def _show(self, value: Any) -> None:
         """Put a value that is neither 'auto' nor null into the editor; raise if it can't."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _show")
 
     def _read(self) -> Any:
         """The editor's value, in the type the manifest expects."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _read")
 
     def _needs_empty_box(self) -> bool:
         """Whether null needs a 'not set' box (an empty text or a choice can say it itself)."""
