@@ -38,3 +38,32 @@ def make_window(qtbot, tmp_path: Path, isolated_cache: Path):  # type: ignore[no
     yield make
     for window in made:
         window.controller.close()
+
+
+@pytest.fixture(scope="session")
+def catalog():  # type: ignore[no-untyped-def]
+    """The built-in modules only (no LAMELLA_MODULE_PATH); read once, never changed."""
+    from lamella.core.catalog import Catalog
+
+    return Catalog.discover([], env={})
+
+
+@pytest.fixture
+def model(tmp_path: Path, catalog):  # type: ignore[no-untyped-def]
+    """The editor model of a copy of the nanoparticle example."""
+    import shutil
+
+    from lamella.editor.model import EditorModel
+    from tests.editor.builtin import NANO
+
+    return EditorModel.open(shutil.copy(NANO, tmp_path / NANO.name), catalog)
+
+
+@pytest.fixture
+def panel(qtbot):  # type: ignore[no-untyped-def]
+    """An empty properties panel."""
+    from lamella.editor.panels.properties import PropertiesPanel
+
+    widget = PropertiesPanel()
+    qtbot.addWidget(widget)
+    return widget

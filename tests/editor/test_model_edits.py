@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from lamella.core.catalog import Catalog
 from lamella.core.workflow import load_workflow
 from lamella.editor.model import Change, EditorModel, PortInfo
-
-REPO = Path(__file__).resolve().parents[2]
-NANO = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
-
-
-@pytest.fixture
-def model(tmp_path: Path, catalog: Catalog) -> EditorModel:
-    return EditorModel.open(shutil.copy(NANO, tmp_path / NANO.name), catalog)
 
 
 def record(model: EditorModel) -> list[Change]:

@@ -27,11 +27,6 @@ EXAMPLES = sorted((REPO / "examples" / "workflows").glob("*.yaml"))
 NODES = 200
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
-
-
 def chain_text(nodes: int, *, comments: bool = False) -> str:
     """A synthetic image and denoise steps in a chain, with a layout (and comments)."""
     lines = ["# a long chain" if comments else "", "lamella: 1", "name: long-chain", "nodes:",

@@ -38,11 +38,6 @@ groups: {g: {nodes: [nothing]}}
 """
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
-
-
 def write(tmp_path: Path, text: str, name: str = "wf.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)

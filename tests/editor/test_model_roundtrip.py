@@ -35,11 +35,6 @@ outputs: {sizes: measure.table}
 """
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_examples_save_unchanged_byte_for_byte(example: Path, tmp_path: Path, catalog: Catalog) -> None:
     copy = shutil.copy(example, tmp_path / example.name)

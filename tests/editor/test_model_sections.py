@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,7 @@ import pytest
 from lamella.core.catalog import Catalog
 from lamella.core.workflow import load_workflow
 from lamella.editor.model import Change, EditorModel, layered_positions
-
-REPO = Path(__file__).resolve().parents[2]
-NANO = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
-
-
-@pytest.fixture
-def model(tmp_path: Path, catalog: Catalog) -> EditorModel:
-    return EditorModel.open(shutil.copy(NANO, tmp_path / NANO.name), catalog)
+from tests.editor.builtin import NANO
 
 
 def test_an_input_chosen_in_the_window_is_saved_relative(tmp_path: Path, model: EditorModel) -> None:

@@ -10,9 +10,7 @@ import pytest
 
 from lamella.core.catalog import Catalog
 from lamella.editor.model import Change, EditorModel
-
-REPO = Path(__file__).resolve().parents[2]
-NANO = REPO / "examples" / "workflows" / "nanoparticle-size-distribution.yaml"
+from tests.editor.builtin import NANO
 
 Edit = Callable[[EditorModel], object]
 
@@ -35,11 +33,6 @@ EDITS: list[tuple[str, Edit, str]] = [
     ("paste", lambda m: m.paste(m.copy(["segment", "separate"])), "Paste 2 nodes"),
     ("note", lambda m: m.set_note("load", "SEM"), "Set the note of 'load'"),
 ]
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.discover([], env={})
 
 
 @pytest.fixture

@@ -8,22 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from lamella.core.manifest import FloatParam, IntParam, Manifest, load_manifest
+from lamella.core.manifest import FloatParam, IntParam, load_manifest
 from lamella.editor.panels._fields_numbers import NumberBox
-from lamella.editor.panels.properties import LIVE_EDIT_DELAY_MS, PropertiesPanel
+from lamella.editor.panels.properties import LIVE_EDIT_DELAY_MS
+from tests.editor.builtin import manifest
 
 MODULES = sorted(Path(__file__).parents[2].joinpath("modules").glob("*/module.json"))
-
-
-def manifest(name: str) -> Manifest:
-    return load_manifest(Path(__file__).parents[2] / "modules" / name / "module.json")
-
-
-@pytest.fixture
-def panel(qtbot) -> PropertiesPanel:
-    widget = PropertiesPanel()
-    qtbot.addWidget(widget)
-    return widget
 
 
 def test_there_are_built_in_modules_to_check() -> None:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 
-from lamella.core.manifest import Manifest, load_manifest
 from lamella.editor.panels.properties import LIVE_EDIT_DELAY_MS, PropertiesPanel
-
-
-def manifest(name: str) -> Manifest:
-    return load_manifest(Path(__file__).parents[2] / "modules" / name / "module.json")
-
-
-@pytest.fixture
-def panel(qtbot) -> PropertiesPanel:
-    widget = PropertiesPanel()
-    qtbot.addWidget(widget)
-    return widget
+from tests.editor.builtin import manifest
 
 
 @pytest.fixture
