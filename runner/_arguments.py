@@ -8,6 +8,7 @@ command line as its option (``--input image``, ``--out x``), from the same error
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -21,9 +22,11 @@ __all__ = [
     "ArgumentError",
     "check_batch",
     "check_callback",
+    "check_docker_hosts",
     "check_flag",
     "check_inputs",
     "check_jobs",
+    "check_memory_limit",
     "check_modules",
     "check_path",
     "require_path",
@@ -192,6 +195,39 @@ def check_timeout(timeout: object) -> float | None:
     except ValueError as exc:
         value = timeout if isinstance(timeout, str) else None
         raise ArgumentError("timeout", str(exc), value=value) from None
+
+
+def check_memory_limit(limit: object) -> float | None:
+    """A container memory limit for every node, in GiB ('512MB', '2GB', or a number of GiB)."""
+    if limit is None:
+        return None
+    if isinstance(limit, int | float) and not isinstance(limit, bool) and limit > 0:
+        return float(limit)
+    from lamella.runner.cache import parse_size
+
+    try:
+        size = parse_size(str(limit))
+    except ValueError as exc:
+        raise ArgumentError("memory_limit", str(exc), value=str(limit)) from None
+    if size < 64 * 1024**2:
+        raise ArgumentError("memory_limit", "at least 64MB is needed to start Python", value=str(limit))
+    return size / 1024**3
+
+
+def check_docker_hosts(hosts: object) -> tuple[str, ...]:
+    """Docker host addresses (``unix://...``, ``tcp://host:2376``, ``ssh://user@host``)."""
+    if hosts is None:
+        return ()
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if not isinstance(hosts, Sequence) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise ArgumentError("docker_hosts", f"expected addresses such as ['tcp://gpu-box:2376'], "
+                            f"got {shown(hosts)}")
+    for host in hosts:
+        if not re.match(r"^(unix|tcp|ssh|npipe)://", host.strip()):
+            raise ArgumentError("docker_hosts", "a Docker host address starts with unix://, tcp:// "
+                                "or ssh://, e.g. tcp://gpu-box:2376", value=host)
+    return tuple(h.strip() for h in hosts)
 
 
 def check_out_outside_cache(out: Path, cache: Path) -> None:

@@ -52,6 +52,8 @@ class RunSpec:
     targets: list[str] = field(default_factory=list)
     backend: str = "local"
     gpu_ids: tuple[str, ...] | None = None
+    docker_hosts: tuple[str, ...] = ()
+    memory_gb: float | None = None  # a container memory limit for every node
     # A session's preview: its results folder is the session's own, inside the cache's scratch.
     preview: bool = False
 
@@ -77,8 +79,8 @@ def execute(spec: RunSpec, *, store: CacheStore, backend: Backend | None = None,
         scratch = store.new_run_dir(run_id)
         try:
             own = backend is None
-            used = backend or create_backend(spec.backend, BackendOptions(spec.jobs, scratch,
-                                                                          spec.gpu_ids))
+            used = backend or create_backend(spec.backend, BackendOptions(
+                spec.jobs, scratch, spec.gpu_ids, hosts=spec.docker_hosts, memory_gb=spec.memory_gb))
             try:
                 engine = Engine(spec.graph, items, backend=used, store=store, out=out, run_id=run_id,
                                 use_cache=spec.use_cache, emit=_emitter(spec), targets=spec.targets,

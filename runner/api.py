@@ -28,11 +28,13 @@ from lamella.runner._arguments import (
     check_backend,
     check_batch,
     check_callback,
+    check_docker_hosts,
     check_flag,
     check_gpus,
     check_inputs,
     check_jobs,
     check_jobs_limit,
+    check_memory_limit,
     check_modules,
     check_path,
     check_targets,
@@ -102,7 +104,9 @@ class Analysis:
             cache_dir: str | Path | None = None,
             on_event: Callable[[RunEvent], None] | None = None,
             backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
-            gpus: Sequence[str] | None = None, timeout: str | float | None = None) -> RunResult:
+            gpus: Sequence[str] | None = None, timeout: str | float | None = None,
+            docker_hosts: Sequence[str] | None = None,
+            memory_limit: str | float | None = None) -> RunResult:
         """Run the workflow once, or once per file matching ``batch`` (``GLOB`` or ``NAME=GLOB``).
 
         Results go to ``out`` (default ``results/<workflow name>``), replacing the results
@@ -122,10 +126,15 @@ class Analysis:
         given (default: ``CUDA_VISIBLE_DEVICES``). ``timeout`` limits how long each node may
         run (``'10 min'``, ``'90 s'``, ``'2 h'``, or seconds), instead of the modules' own
         ``resources.timeout``; a node past it is stopped and fails, its downstream skipped.
+
+        With ``backend='docker'`` each node runs in its module's image; ``docker_hosts``
+        lists the engines (default: this machine's) and ``memory_limit`` (``'512MB'``,
+        ``'4GB'``) replaces every module's ``resources.memory_gb`` as the container limit.
         """
         spec = self.run_spec(inputs=inputs, batch=batch, params=params, sweep=sweep, out=out,
                              jobs=jobs, use_cache=use_cache, on_event=on_event, backend=backend,
-                             targets=targets, gpus=gpus, timeout=timeout)
+                             targets=targets, gpus=gpus, timeout=timeout, docker_hosts=docker_hosts,
+                             memory_limit=memory_limit)
         cache_root = check_path("cache_dir", cache_dir) or default_cache_dir()
         return execute(spec, store=CacheStore(cache_root))
 
@@ -135,7 +144,9 @@ class Analysis:
                  jobs: int | None = None, use_cache: bool = True,
                  on_event: Callable[[RunEvent], None] | None = None,
                  backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
-                 gpus: Sequence[str] | None = None, timeout: str | float | None = None) -> RunSpec:
+                 gpus: Sequence[str] | None = None, timeout: str | float | None = None,
+                 docker_hosts: Sequence[str] | None = None,
+                 memory_limit: str | float | None = None) -> RunSpec:
         """Check the arguments of :meth:`run` and say what the run does, running nothing."""
         given, pattern = check_inputs(inputs), check_batch(batch)
         overrides, grid = check_params(params), check_sweep(sweep)
@@ -150,7 +161,9 @@ class Analysis:
                  else [single_item(self.workflow, given)])
         plan = plan_run(graph, items, params=overrides, grid=grid, batch=pattern is not None)
         return RunSpec(graph, plan, pattern is not None, out_dir, jobs, use_cache, emit,
-                       targets=chosen, backend=backend_name, gpu_ids=gpu_ids)
+                       targets=chosen, backend=backend_name, gpu_ids=gpu_ids,
+                       docker_hosts=check_docker_hosts(docker_hosts),
+                       memory_gb=check_memory_limit(memory_limit))
 
 
 

@@ -27,12 +27,16 @@ class BackendOptions:
     """What every backend factory is given.
 
     ``scratch`` is a folder on the cache's filesystem that the run (or session) owns;
-    ``gpu_ids`` are the GPUs the user gave (None: the backend's own default).
+    ``gpu_ids`` are the GPUs the user gave (None: the backend's own default); ``hosts``
+    the Docker hosts to run on (none: this machine's engine); ``memory_gb`` a container
+    memory limit for every node instead of the modules' own ``resources.memory_gb``.
     """
 
     jobs: int
     scratch: Path
     gpu_ids: tuple[str, ...] | None = None
+    hosts: tuple[str, ...] = ()
+    memory_gb: float | None = None
 
 
 class BackendError(LamellaError):
@@ -41,9 +45,20 @@ class BackendError(LamellaError):
 
 BackendFactory = Callable[[BackendOptions], Backend]
 
+def _docker(options: BackendOptions) -> Backend:
+    # Imported here: the Docker SDK is an optional extra, needed only by this backend.
+    from lamella.runner.backends.docker import DockerBackend
+    from lamella.runner.containers._client import DockerHost
+
+    hosts = tuple(DockerHost(url) for url in options.hosts) or (DockerHost(),)
+    return DockerBackend(options.jobs, scratch=options.scratch, hosts=hosts, gpu_ids=options.gpu_ids,
+                         memory_gb=options.memory_gb)
+
+
 _FACTORIES: dict[str, BackendFactory] = {
     "local": lambda o: LocalBackend(o.jobs, scratch=o.scratch, gpu_ids=o.gpu_ids),
     "isolated": lambda o: IsolatedBackend(o.jobs, gpu_ids=o.gpu_ids or ()),
+    "docker": _docker,
 }
 
 

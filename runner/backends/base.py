@@ -156,13 +156,15 @@ class Placement:
     """Where a run was started: host, the GPU ids and threads granted, and its log.
 
     ``log`` is where the module's output is being written, when the engine can read it
-    (a backend on this machine); the engine keeps it for a run cut short.
+    (a backend on this machine); the engine keeps it for a run cut short. ``image`` is the
+    container image's digest (``image@sha256:...``) for a container backend, else empty.
     """
 
     host: str
     gpu_ids: tuple[str, ...] = ()
     threads: int = 1
     log: Path | None = None
+    image: str = ""
 
 
 # ----- what comes back ----------------------------------------------------------------------

@@ -134,7 +134,7 @@ class IsolatedBackend(PooledBackend):
             for line in lines if not final else [x for x in lines if x]:
                 text = line.decode("utf-8", "replace")
                 if text.startswith(_PROGRESS):
-                    task.updates.append(_progress(task.run.job_id, text))
+                    task.updates.append(progress_update(task.run.job_id, text))
                 else:
                     log.write(line + b"\n")
 
@@ -146,7 +146,7 @@ class IsolatedBackend(PooledBackend):
         if status == 0:
             return read_result(task.folder, job_id, ok=True)
         return read_result(task.folder, job_id, ok=False, exit_status=status,
-                           error=_error_line(task.folder.log, status))
+                           error=error_line(task.folder.log, status))
 
     def _timed_out(self, job_id: str, task: _Task) -> NodeResult:
         limit = task.run.resources.timeout_s
@@ -199,7 +199,7 @@ def _ship_inputs(into: Path, run: RunRequest) -> dict[str, list[Path]]:
     return shipped
 
 
-def _progress(job_id: str, line: str) -> NodeProgress:
+def progress_update(job_id: str, line: str) -> NodeProgress:
     fraction, _, message = line[len(_PROGRESS):].partition(" ")
     try:
         return NodeProgress(job_id, float(fraction), message)
@@ -212,7 +212,7 @@ def _overdue(task: _Task) -> bool:
     return limit is not None and time.monotonic() - task.started >= limit
 
 
-def _error_line(log: Path, status: int) -> str:
+def error_line(log: Path, status: int) -> str:
     """The one-line reason: the module's own message (status 1, 2), else the exit status."""
     lines = [line for line in log.read_text("utf-8", "replace").splitlines() if line.strip()]
     if status == _MODULE_ERROR and lines and lines[-1].startswith("error: "):

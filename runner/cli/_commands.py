@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> None:
                                   jobs=args.jobs, use_cache=not args.no_cache,
                                   cache_dir=args.cache_dir, on_event=sink, backend=args.backend,
                                   targets=args.until or None, gpus=args.gpus,
-                                  timeout=args.timeout)
+                                  timeout=args.timeout, docker_hosts=args.docker_host or None,
+                                  memory_limit=args.memory_limit)
         finally:
             sink.close()
     if args.explain:
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace) -> None:
 # The API's argument names and the options that set them.
 _OPTIONS = {"inputs": "--input", "batch": "--batch", "params": "--set", "sweep": "--sweep",
             "out": "--out", "jobs": "--jobs", "backend": "--backend", "targets": "--until",
-            "gpus": "--gpus", "timeout": "--timeout",
+            "gpus": "--gpus", "timeout": "--timeout", "docker_hosts": "--docker-host",
+            "memory_limit": "--memory-limit",
             "cache_dir": "--cache-dir", "modules": "--modules"}
 
 
@@ -210,14 +212,30 @@ def editor(args: argparse.Namespace) -> None:
         raise SystemExit(status)
 
 
+def _lazy(name: str) -> Callable[[argparse.Namespace], None]:
+    """A command of ``_images``, imported when it runs (it needs the Docker SDK)."""
+    def command(args: argparse.Namespace) -> None:
+        from lamella.runner.cli import _images
+
+        getattr(_images, name)(args)
+    return command
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("run", None): run,
     ("editor", None): editor,
     ("validate", None): validate,
     ("modules", "list"): modules_list,
     ("modules", "show"): modules_show,
+    ("modules", "build"): _lazy("module_build"),
+    ("images", "base"): _lazy("images_base"),
+    ("images", "runtime"): _lazy("images_runtime"),
+    ("images", "list"): _lazy("images_list"),
     ("cache", "ls"): cache_ls,
     ("cache", "clear"): cache_clear,
     ("cache", "prune"): cache_prune,
     ("cache", "verify"): cache_verify,
 }
+# `lamella module ...` is the same command as `lamella modules ...`.
+COMMANDS.update({("module", action): command for (group, action), command in list(COMMANDS.items())
+                 if group == "modules"})

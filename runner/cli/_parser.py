@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cycles; report every problem at once.")
     validate.add_argument("workflow", type=Path, help="workflow YAML file")
     _add_modules_option(validate)
-    _add_modules(commands.add_parser("modules", help="list and inspect modules"))
+    _add_modules(commands.add_parser("modules", aliases=["module"],
+                                     help="list, inspect and build modules"))
+    _add_images(commands.add_parser("images", help="build and list container images",
+                                    description="Container images for --backend docker, built "
+                                    "with no registry and no network inside a build."))
     _add_cache(commands.add_parser("cache", help="inspect or empty the cache of node results"))
     editor = commands.add_parser("editor", help="open the node editor window",
                                  description="Build, preview, run and inspect workflows in a window "
@@ -62,8 +66,15 @@ def _add_run(run: argparse.ArgumentParser) -> None:
                      help="run every value, in one run; several --sweep make a grid; each "
                      "point's results go to OUT/NODE.PARAM=VALUE/")
     run.add_argument("--backend", default="local", metavar="NAME", help="where modules run: "
-                     "local (warm worker processes, the default) or isolated (a fresh process "
-                     "per node, sharing no files with the cache)")
+                     "local (warm worker processes, the default), isolated (a fresh process "
+                     "per node, sharing no files with the cache) or docker (each node in its "
+                     "module's image; build them with `lamella module build --all`)")
+    run.add_argument("--docker-host", action="append", default=[], metavar="URL",
+                     help="Docker engine for --backend docker (repeatable; default: this "
+                     "machine's), e.g. unix:///var/run/docker.sock")
+    run.add_argument("--memory-limit", metavar="SIZE", help="container memory limit for every "
+                     "node with --backend docker, e.g. 4GB (default: each module's "
+                     "resources.memory_gb)")
     run.add_argument("--until", action="append", default=[], metavar="NODE",
                      help="run only NODE and the nodes it reads from (repeatable)")
     run.add_argument("--gpus", metavar="IDS", help="GPU ids nodes may be given, e.g. 0,1 "
@@ -89,6 +100,34 @@ def _add_modules(modules: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", help="show a module's ports and parameters")
     show.add_argument("module", help="module id, optionally with @version")
     _add_modules_option(show)
+    build = actions.add_parser("build", help="build module images for --backend docker",
+                               description="Build each module's image (tag: its id and version) "
+                               "on the runtime image; builds the runtime first if it is missing.")
+    build.add_argument("module", nargs="*", help="module ids, optionally with @version")
+    build.add_argument("--all", action="store_true", help="build every Python module found")
+    build.add_argument("--force", action="store_true", help="rebuild images that are up to date")
+    _add_modules_option(build)
+    _add_docker_host_option(build)
+
+
+def _add_images(images: argparse.ArgumentParser) -> None:
+    actions = images.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser,
+                                    required=True)
+    base = actions.add_parser("base", help="make the Python base image from a Debian root "
+                              "filesystem (debootstrap; needs root)")
+    base.add_argument("--mirror", default="http://deb.debian.org/debian", metavar="URL",
+                      help="Debian mirror for debootstrap")
+    _add_docker_host_option(base)
+    runtime = actions.add_parser("runtime", help="build the runtime image: the scientific stack "
+                                 "and the Lamella SDK, from wheels fetched on this machine")
+    runtime.add_argument("--force", action="store_true", help="rebuild it even if up to date")
+    _add_docker_host_option(runtime)
+    _add_docker_host_option(actions.add_parser("list", help="list Lamella's images and their sizes"))
+
+
+def _add_docker_host_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--docker-host", metavar="URL", help="Docker engine (default: this "
+                        "machine's, unix:///var/run/docker.sock)")
 
 
 def _add_cache(cache: argparse.ArgumentParser) -> None:

@@ -232,7 +232,8 @@ class Engine:
         self._makers[job.key] = job
         self._emit("node_started", job, detail={
             "reason": job.reason, "backend": self.backend.capabilities.name,
-            "host": placement.host, "gpu_ids": list(placement.gpu_ids)})
+            "host": placement.host, "gpu_ids": list(placement.gpu_ids),
+            **({"image": placement.image} if placement.image else {})})
 
     def _prepare_backend(self) -> None:
         """Tell the backend which modules are still to run, once something must run at all.

@@ -52,7 +52,8 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "module": manifest.id,
         "version": manifest.version,
         "module_digest": job.node.entry.digest,
-        "image_digest": None,  # modules run from their folders: no container image
+        # A container backend's image, pinned as tag@sha256:...; None for a module run from its folder.
+        "image_digest": (job.placement.image or None) if job.placement else None,
         "params": job.node.params,
         "resolved_params": job.resolved,
         "warnings": job.warnings,

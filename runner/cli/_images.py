@@ -1,0 +1,102 @@
+"""``lamella images base|runtime|list`` and ``lamella module build``: container images.
+
+The commands build on :mod:`lamella.runner.containers`; see docs/containers.md for the
+three image layers and how they are built with no registry and no network in a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.markup import escape
+from rich.table import Table
+
+from lamella.core.catalog import Catalog, ModuleEntry
+from lamella.core.errors import LamellaError
+from lamella.runner.cli._console import err_console, out_console
+from lamella.runner.containers import _names as names
+from lamella.runner.containers._build import Built, build_base, build_module, build_runtime
+from lamella.runner.containers._client import DockerHost, connect
+
+__all__ = ["images_base", "images_list", "images_runtime", "module_build"]
+
+_MB = 1000**2
+
+
+def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return connect(DockerHost(args.docker_host) if args.docker_host else DockerHost())
+
+
+def _say(message: str) -> None:
+    err_console().print(f"[dim]{escape(message)}[/]")
+
+
+def _report(tag: str, built: Built | None) -> None:
+    if built is None:
+        out_console().print(f"{escape(tag)}: up to date")
+    else:
+        out_console().print(f"{escape(built.tag)}: built in {built.seconds:.1f} s, "
+                            f"{built.size_bytes / _MB:.0f} MB ({built.image_id[7:19]})")
+
+
+def images_base(args: argparse.Namespace) -> None:
+    """Make the base image from a debootstrap root filesystem."""
+    _report(names.BASE_IMAGE, build_base(_client(args), mirror=args.mirror, say=_say))
+
+
+def images_runtime(args: argparse.Namespace) -> None:
+    """Build the runtime image (scientific stack and SDK) from wheels fetched on the host."""
+    from lamella.runner.containers._build import lamella_version
+
+    built = build_runtime(_client(args), force=args.force, say=_say)
+    _report(names.runtime_image(lamella_version()), built)
+
+
+def module_build(args: argparse.Namespace) -> None:
+    """Build the images of the modules named (or of every module with --all)."""
+    if not args.all and not args.module:
+        raise LamellaError("name the modules to build (e.g. lamella/threshold) or give --all")
+    client = _client(args)
+    catalog = Catalog.discover(args.modules)
+    entries = _python_modules(catalog) if args.all else [catalog.resolve(ref) for ref in args.module]
+    # The runtime comes first: a module image is built on it (built here if it is missing).
+    runtime = build_runtime(client, say=_say)
+    if runtime is not None:
+        _report(runtime.tag, runtime)
+    for entry in entries:
+        if entry.manifest.kind != "python":
+            out_console().print(f"{entry.manifest.ref}: a {entry.manifest.kind} module, its image "
+                                f"({names.module_image(entry.manifest)}) is not built by Lamella")
+            continue
+        _report(names.module_image(entry.manifest),
+                build_module(client, entry.manifest, entry.folder, force=args.force, say=_say))
+
+
+def _python_modules(catalog: Catalog) -> list[ModuleEntry]:
+    return sorted((e for e in catalog.entries if e.manifest.kind == "python"), key=lambda e: e.manifest.id)
+
+
+def images_list(args: argparse.Namespace) -> None:
+    """List Lamella's images on the engine: size, and what each adds to the image below it."""
+    client = _client(args)
+    images = client.images.list(filters={"label": names.LABEL_KIND})
+    sizes = {i.labels.get(names.LABEL_KIND): int(i.attrs.get("Size", 0)) for i in images
+             if i.labels.get(names.LABEL_KIND) in ("base", "runtime")}
+    table = Table("image", "kind", "size", "adds", "built from", box=None, pad_edge=False)
+    for image in sorted(images, key=lambda i: (_KIND_ORDER.get(i.labels.get(names.LABEL_KIND, ""), 9),
+                                                 i.tags[0] if i.tags else "")):
+        kind = image.labels.get(names.LABEL_KIND, "")
+        size = int(image.attrs.get("Size", 0))
+        below = sizes.get(_BELOW.get(kind, ""))
+        table.add_row(escape(", ".join(image.tags) or image.short_id), kind, _size(size),
+                      _size(size - below) if below is not None else "-",
+                      escape(image.labels.get(names.LABEL_MODULE, "")))
+    out_console().print(table)
+
+
+def _size(size: int) -> str:
+    return f"{size / _MB:.0f} MB" if size >= _MB else f"{size / 1000:.0f} kB"
+
+
+_BELOW = {"runtime": "base", "module": "runtime"}
+_KIND_ORDER = {"base": 0, "runtime": 1, "module": 2}
