@@ -2,8 +2,9 @@
 
 Search order (first match of an id and version wins): folders given with ``--modules``, then
 the folders in ``LAMELLA_MODULE_PATH`` (separated like PATH), then the built-in library. A
-folder is a module if it holds ``module.json``; a search folder's sub-folders are scanned one
-level deep.
+folder is a module if it holds ``module.json``, or an APEER ``module_specification.json``
+without one (its manifest is translated from the specification: docs/modules.md, "APEER
+modules"); a search folder's sub-folders are scanned one level deep.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from pathlib import Path
 
 from lamella.core._suggest import did_you_mean
 from lamella.core.errors import LamellaError, ManifestError, ModuleNotFound
-from lamella.core.manifest import Manifest, load_manifest
+from lamella.core.manifest import (
+    APEER_SPEC_FILE,
+    Manifest,
+    load_apeer_module,
+    load_manifest,
+    manifest_from_apeer_spec,
+)
 from lamella.core.workflow import ModuleRef, parse_module_ref
 
 __all__ = ["APEER_SPEC_FILE", "MANIFEST_FILE", "Catalog", "ModuleEntry", "apeer_spec_problem",
            "builtin_modules_dir", "entry_problem", "entrypoint_problem", "folder_digest", "sdk_digest"]
 
 MANIFEST_FILE = "module.json"
-APEER_SPEC_FILE = "module_specification.json"
 _DIGEST_SKIP = {"tests", "__pycache__", ".pytest_cache", ".git"}
 
 
@@ -111,6 +117,10 @@ def apeer_spec_problem(folder: Path) -> str | None:
     if not isinstance(spec, dict) or not isinstance(spec.get("spec"), dict):
         return (f"{path}: has no 'spec' mapping; an APEER module specification holds "
                 "\"spec\": {\"inputs\": ..., \"outputs\": ...}")
+    try:  # the runner passes inputs and outputs by the specification's keys
+        manifest_from_apeer_spec(spec, folder=folder)
+    except ManifestError as exc:
+        return str(exc)
     return None
 
 
@@ -175,7 +185,7 @@ class Catalog:
 
     def _add(self, folder: Path, origin: str) -> None:
         try:
-            manifest = load_manifest(folder / MANIFEST_FILE)
+            manifest = _load_module(folder)
         except ManifestError as exc:
             self.broken[folder] = exc
             return
@@ -242,12 +252,24 @@ class Catalog:
 
 
 def _module_folders(root: Path) -> list[Path]:
-    if (root / MANIFEST_FILE).is_file():
+    if _is_module_folder(root):
         return [root]
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_")) and (p / MANIFEST_FILE).is_file())
+                  if p.is_dir() and not p.name.startswith((".", "_")) and _is_module_folder(p))
+
+
+def _is_module_folder(folder: Path) -> bool:
+    # module.json first: the usual case costs one stat, as before APEER folders were modules.
+    return (folder / MANIFEST_FILE).is_file() or (folder / APEER_SPEC_FILE).is_file()
+
+
+def _load_module(folder: Path) -> Manifest:
+    """The folder's ``module.json``, or else its APEER specification translated."""
+    if (folder / MANIFEST_FILE).is_file():
+        return load_manifest(folder / MANIFEST_FILE)
+    return load_apeer_module(folder)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
