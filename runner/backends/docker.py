@@ -156,24 +156,37 @@ class DockerBackend(PooledBackend):
 
     def _follow(self, task: _Task) -> None:
         """Copy the container's output to the log, then report how it ended (a thread)."""
-        pending = b""
         try:
-            with task.folder.log.open("ab") as log:
-                for chunk in task.container.logs(stream=True, follow=True):
-                    lines = (pending + chunk).split(b"\n")
-                    pending = lines.pop()
-                    self._lines(task, lines, log)
-                self._lines(task, [pending] if pending else [], log)
-            status = int(task.container.wait()["StatusCode"])
-            task.container.reload()
-            oom = bool(task.container.attrs["State"].get("OOMKilled"))
+            stream = task.container.logs(stream=True, follow=True)
         except Exception:
-            if not task.cancelled.is_set():
-                self._updates.put(NodeResult(task.run.job_id, False, error="the container vanished",
-                                             log=task.folder.log, placement=task.folder.placement))
+            stream = None
+        try:
+            ended = self._read_to_end(task, stream) if stream is not None else None
+        except Exception:
+            ended = None
+        finally:
+            if stream is not None:
+                stream.close()
+        if task.cancelled.is_set():
             return
-        if not task.cancelled.is_set():
-            self._updates.put(("ended", task.run.job_id, status, oom))  # type: ignore[arg-type]
+        if ended is None:
+            self._updates.put(NodeResult(task.run.job_id, False, error="the container vanished",
+                                         log=task.folder.log, placement=task.folder.placement))
+        else:
+            self._updates.put(("ended", task.run.job_id, *ended))  # type: ignore[arg-type]
+
+    def _read_to_end(self, task: _Task, stream: Any) -> tuple[int, bool]:
+        """Follow ``stream`` to the container's end; return its exit status and whether OOM killed it."""
+        pending = b""
+        with task.folder.log.open("ab") as log:
+            for chunk in stream:
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                self._lines(task, lines, log)
+            self._lines(task, [pending] if pending else [], log)
+        status = int(task.container.wait()["StatusCode"])
+        task.container.reload()
+        return status, bool(task.container.attrs["State"].get("OOMKilled"))
 
     def _lines(self, task: _Task, lines: list[bytes], log: Any) -> None:
         for line in lines:

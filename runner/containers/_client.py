@@ -56,6 +56,11 @@ def connect(host: DockerHost) -> Any:
     except ImportError:
         raise EngineUnreachable("the Docker backend needs the Docker SDK for Python: "
                                 "pip install 'lamella[docker]'") from None
+    socket_path = host.url.removeprefix("unix://") if host.url.startswith("unix://") else None
+    if socket_path is not None and not os.path.exists(socket_path):
+        # Said before the SDK tries: its failed connection would leave a socket open.
+        raise EngineUnreachable(f"Docker engine at {host.label}: not reachable (no engine socket); "
+                                f"{_hint(host)}")
     try:
         client = docker.DockerClient(base_url=host.url, tls=_tls(host), timeout=_API_TIMEOUT_S,
                                      use_ssh_client=host.url.startswith("ssh://"))
