@@ -165,10 +165,45 @@ def check_gpus(gpus: object) -> tuple[str, ...] | None:
     if gpus is None:
         return None
     if isinstance(gpus, str):
-        gpus = [g for g in gpus.split(",") if g.strip()]
+        return _gpus_from_text(gpus)
     if not isinstance(gpus, Sequence) or not all(isinstance(g, str | int) for g in gpus):
         raise ArgumentError("gpus", f"expected GPU ids such as ['0', '1'], got {shown(gpus)}")
     return tuple(str(g).strip() for g in gpus)
+
+
+def _gpus_from_text(text: str) -> tuple[str, ...]:
+    """``--gpus``: ``all``, a count ``N`` (the first N), or ids ``0,1`` / ``device=2``.
+
+    A single number is a count, as in ``docker run --gpus 2``; one particular GPU is
+    ``device=2`` (or ``2,``).
+    """
+    text = text.strip()
+    if text == "all":
+        return all_gpus()
+    if text.isdigit():
+        wanted, present = int(text), all_gpus()
+        if wanted > len(present):
+            raise ArgumentError("gpus", f"asks for {wanted} GPUs and this machine has {len(present)}",
+                                value=text)
+        return present[:wanted]
+    ids = [g.strip() for g in text.removeprefix("device=").split(",") if g.strip()]
+    if not ids:
+        raise ArgumentError("gpus", "expected all, a count such as 2, or ids such as 0,1", value=text)
+    return tuple(ids)
+
+
+def all_gpus() -> tuple[str, ...]:
+    """The ids of this machine's NVIDIA GPUs (``nvidia-smi``), visible to CUDA or not."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return ()
+    done = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
+                          capture_output=True, text=True, check=False, timeout=30)
+    if done.returncode != 0:
+        return ()
+    return tuple(line.strip() for line in done.stdout.splitlines() if line.strip())
 
 
 def check_targets(targets: object, nodes: Sequence[str]) -> list[str]:

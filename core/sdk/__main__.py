@@ -8,6 +8,7 @@ reading the container's log can turn them into events. The exit status is 0 on s
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -46,5 +47,18 @@ def _one_line(exc: LamellaError) -> str:
     return str(exc)
 
 
+def _one_stream() -> None:
+    """With ``LAMELLA_ONE_STREAM=1``, stderr goes where stdout goes, in the order written.
+
+    A container engine keeps a container's two streams apart and may hand their lines over
+    in another order than they were written; a runner that needs the error to be the last
+    line (as the Docker backend does) sets this.
+    """
+    if os.environ.get("LAMELLA_ONE_STREAM") == "1":
+        sys.stdout.flush()
+        os.dup2(sys.stdout.fileno(), sys.stderr.fileno())
+
+
 if __name__ == "__main__":
+    _one_stream()
     sys.exit(main(sys.argv[1:]))

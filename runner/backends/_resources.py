@@ -60,7 +60,7 @@ class ResourcePool:
         """Why no host could ever take ``request``, or None."""
         if request.gpus and not any(h.capacity.gpu_ids for h in self._hosts):
             return (f"needs a GPU, and backend '{backend}' has none (give GPUs with --gpus, e.g. "
-                    "--gpus 0, or run on a backend with GPUs)")
+                    "--gpus all, or run on a backend with GPUs)")
         if not any(h.capacity.slots >= request.slots for h in self._hosts):
             return f"needs {request.slots} slots, more than any host of backend '{backend}' has"
         return None

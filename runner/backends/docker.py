@@ -48,6 +48,7 @@ from lamella.runner.containers._stale import remove_stale_containers, runner_lab
 __all__ = ["DockerBackend"]
 
 _OOM_STATUS = 137
+_PROGRESS = b"LAMELLA_PROGRESS "
 
 
 @dataclass
@@ -85,6 +86,7 @@ class DockerBackend(PooledBackend):
         self._tasks: dict[str, _Task] = {}
         self._folders: dict[str, TaskFolder] = {}
         self._updates: queue.Queue[NodeProgress | NodeResult] = queue.Queue()
+        self._failed_early: set[str] = set()
         self._count = 0
 
     # ----- what can run -------------------------------------------------------------------
@@ -129,7 +131,7 @@ class DockerBackend(PooledBackend):
         try:
             container.start()
         except Exception as exc:
-            self._forget(run.job_id)
+            self._forget(run.job_id, free=False)
             self._early_failure(run, folder, _start_failure(exc, placement))
             return folder.placement
         threading.Thread(target=self._follow, args=(task,), daemon=True,
@@ -151,7 +153,9 @@ class DockerBackend(PooledBackend):
         return folder
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
-        self._pool.free(run.job_id)
+        # Its reservation is given back when the result is collected, as for any run: until
+        # then the engine counts it as running, and a GPU it held is not handed on early.
+        self._failed_early.add(run.job_id)
         self._updates.put(read_result(folder, run.job_id, ok=False, error=error))
 
     def _follow(self, task: _Task) -> None:
@@ -185,13 +189,20 @@ class DockerBackend(PooledBackend):
                 self._lines(task, lines, log)
             self._lines(task, [pending] if pending else [], log)
         status = int(task.container.wait()["StatusCode"])
+        # A follow stream can end before the engine has handed over the container's last
+        # lines (seen with quickly failing modules): the log is written again, whole.
+        whole = task.container.logs(stream=False)
+        with task.folder.log.open("wb") as log:
+            log.writelines(line + b"\n" for line in whole.split(b"\n")[:-1] if not line.startswith(_PROGRESS))
+            if whole and not whole.endswith(b"\n"):
+                log.write(whole.rsplit(b"\n", 1)[-1] + b"\n")
         task.container.reload()
         return status, bool(task.container.attrs["State"].get("OOMKilled"))
 
     def _lines(self, task: _Task, lines: list[bytes], log: Any) -> None:
         for line in lines:
             text = line.decode("utf-8", "replace")
-            if text.startswith("LAMELLA_PROGRESS "):
+            if line.startswith(_PROGRESS):
                 self._updates.put(progress_update(task.run.job_id, text))
             else:
                 log.write(line + b"\n")
@@ -212,6 +223,10 @@ class DockerBackend(PooledBackend):
                 updates.append(self._updates.get_nowait())
             except queue.Empty:
                 break
+        for update in updates:
+            if isinstance(update, NodeResult) and update.job_id in self._failed_early:
+                self._failed_early.discard(update.job_id)
+                self._pool.free(update.job_id)
         return [self._result(update) if isinstance(update, tuple) else update for update in updates
                 if not (isinstance(update, NodeProgress) and update.job_id not in self._tasks)]
 
@@ -241,9 +256,10 @@ class DockerBackend(PooledBackend):
                 ended.append(read_result(task.folder, job_id, ok=False, error=timeout_error(limit)))
         return ended
 
-    def _forget(self, job_id: str) -> None:
+    def _forget(self, job_id: str, *, free: bool = True) -> None:
         task = self._tasks.pop(job_id)
-        self._pool.free(job_id)
+        if free:
+            self._pool.free(job_id)
         with contextlib.suppress(Exception):
             task.container.remove(force=True)
 

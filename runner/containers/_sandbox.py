@@ -74,7 +74,9 @@ def container_settings(plan: ContainerPlan) -> dict[str, Any]:
         "nano_cpus": int(plan.threads * 1e9),
         "pids_limit": PIDS_LIMIT,
         "environment": {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
-                        "MKL_NUM_THREADS": threads, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib"},
+                        "MKL_NUM_THREADS": threads, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib",
+                        # One ordered stream, so the module's error is the log's last line.
+                        "LAMELLA_ONE_STREAM": "1"},
         "detach": True,
     }
     if plan.gpu_ids:

@@ -100,7 +100,7 @@ def test_a_gpu_less_host_refuses_required_and_runs_optional_on_the_cpu(fixture_m
     backend = BuildingDockerBackend(1, scratch=tmp_path)
     try:
         assert backend.refusal(runs.make("r", "add", ResourceRequest(gpu="required"))) == (
-            "needs a GPU, and backend 'docker' has none (give GPUs with --gpus, e.g. --gpus 0, or run "
+            "needs a GPU, and backend 'docker' has none (give GPUs with --gpus, e.g. --gpus all, or run "
             "on a backend with GPUs)")
         result = result_of(run_all(backend, runs.make("o", "add", ResourceRequest(gpu="optional")))["o"])
     finally:

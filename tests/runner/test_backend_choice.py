@@ -118,7 +118,7 @@ def test_a_gpu_step_without_a_gpu_fails_in_one_line(workdir: Path, image_file: P
     assert result.status == "failed"
     assert {job.node.id: job.error for job in result.jobs} == {
         node: (f"node '{node}': needs a GPU, and backend 'local' has none (give GPUs with --gpus, "
-               "e.g. --gpus 0, or run on a backend with GPUs)") for node in ("first", "second")}
+               "e.g. --gpus all, or run on a backend with GPUs)") for node in ("first", "second")}
 
 
 def test_a_missing_package_is_named_before_the_module_runs(workdir: Path, image_file: Path) -> None:

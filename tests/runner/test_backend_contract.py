@@ -219,7 +219,7 @@ def test_a_run_needing_a_gpu_is_refused_without_one(make_backend, runs: Runs) ->
     request = runs.make("g", "add", ResourceRequest(gpu="required"))
     reason = backend.refusal(request)
     assert reason == (f"needs a GPU, and backend '{backend.capabilities.name}' has none (give GPUs "
-                      "with --gpus, e.g. --gpus 0, or run on a backend with GPUs)")
+                      "with --gpus, e.g. --gpus all, or run on a backend with GPUs)")
     assert backend.refusal(runs.make("ok", "add")) is None
 
 
