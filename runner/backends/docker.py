@@ -16,6 +16,7 @@ engines (files shipped through the API) are listed as not built in the README.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import shutil
@@ -40,6 +41,7 @@ from lamella.runner.backends.base import (
 )
 from lamella.runner.backends.isolated import error_line, progress_update
 from lamella.runner.containers import _names as names
+from lamella.runner.containers._apeer import OUTPUT_PARAMS_FILE, apeer_environment, apeer_outputs_listing
 from lamella.runner.containers._client import DEFAULT_HOST, DockerHost, connect
 from lamella.runner.containers._images import ImageCheck
 from lamella.runner.containers._sandbox import ContainerPlan, container_settings, memory_limit_bytes
@@ -80,7 +82,7 @@ class DockerBackend(PooledBackend):
         self.memory_override = memory_gb
         capacities = tuple(_capacity(e, jobs, gpu_ids) for e in self.engines.values())
         self.capabilities = BackendCapabilities("docker", capacities, shared_filesystem=False,
-                                                kinds=frozenset({"python", "container"}))
+                                                kinds=frozenset({"python", "container", "apeer"}))
         self._pool = ResourcePool(capacities)
         self.root = scratch / f"docker-{self.run_label}"
         self._tasks: dict[str, _Task] = {}
@@ -119,7 +121,8 @@ class DockerBackend(PooledBackend):
                              threads=placement.threads, memory_gb=memory_gb,
                              network=run.manifest.resources.network, gpu_ids=placement.gpu_ids,
                              labels={names.LABEL_RUN: self.run_label, names.LABEL_RUNNER: runner_label(),
-                                     "org.lamella.node": run.node, "org.lamella.item": run.item})
+                                     "org.lamella.node": run.node, "org.lamella.item": run.item},
+                             apeer_inputs=_apeer_inputs(run, folder) if _is_apeer(run) else None)
         try:
             container = engine.client.containers.create(**container_settings(plan),
                                                         name=f"lamella-{self.run_label}-{self._count}")
@@ -235,6 +238,10 @@ class DockerBackend(PooledBackend):
         task = self._tasks[job_id]
         self._forget(job_id)
         cap_log(task.folder.log)
+        if status == 0 and task.run.manifest.kind == "apeer":
+            problem = _apeer_listing(task)
+            if problem:
+                return read_result(task.folder, job_id, ok=False, exit_status=status, error=problem)
         if status == 0:
             return read_result(task.folder, job_id, ok=True)
         if oom or (status == _OOM_STATUS and task.memory_limit):
@@ -304,6 +311,33 @@ def _capacity(engine: _Engine, jobs: int, gpu_ids: tuple[str, ...] | None) -> Ho
     memory = engine.host.memory_gb or float(info.get("MemTotal") or 0) / 1024**3
     gpus = engine.host.gpus if engine.host.gpus is not None else (gpu_ids or ())
     return HostCapacity(engine.label, slots, memory, tuple(gpus), max(1, cpus // max(1, slots)))
+
+
+def _is_apeer(run: RunRequest) -> bool:
+    return run.manifest.kind == "apeer"
+
+
+def _apeer_inputs(run: RunRequest, folder: TaskFolder) -> dict[str, Any]:
+    """The WFE input JSON of an APEER run, also written where the dev kit looks without it."""
+    inputs = {port: [p.relative_to(folder.root / "inputs").as_posix() for p in paths]
+              for port, paths in folder.inputs.items()}
+    values = apeer_environment(run.module.folder, run.manifest, run.params, inputs)
+    params = folder.root / "params"
+    params.mkdir(exist_ok=True)
+    (params / "WFE_input_params.json").write_text(json.dumps(values))
+    (folder.root / "outputs").chmod(0o777)  # root without capabilities writes only where all may
+    return values
+
+
+def _apeer_listing(task: _Task) -> str | None:
+    """Turn an APEER module's output file into Lamella's outputs.json; the problem, if any."""
+    outputs = task.folder.root / "outputs"
+    listing = apeer_outputs_listing(task.run.module.folder, outputs)
+    if isinstance(listing, str):
+        return listing
+    (outputs / OUTPUT_PARAMS_FILE).unlink()
+    (outputs / "outputs.json").write_text(json.dumps({"outputs": listing}))
+    return None
 
 
 def _as_signal(status: int) -> int:

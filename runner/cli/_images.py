@@ -64,7 +64,7 @@ def module_build(args: argparse.Namespace) -> None:
     if runtime is not None:
         _report(runtime.tag, runtime)
     for entry in entries:
-        if entry.manifest.kind != "python":
+        if entry.manifest.kind == "container":
             out_console().print(f"{entry.manifest.ref}: a {entry.manifest.kind} module, its image "
                                 f"({names.module_image(entry.manifest)}) is not built by Lamella")
             continue
@@ -73,7 +73,7 @@ def module_build(args: argparse.Namespace) -> None:
 
 
 def _python_modules(catalog: Catalog) -> list[ModuleEntry]:
-    return sorted((e for e in catalog.entries if e.manifest.kind == "python"), key=lambda e: e.manifest.id)
+    return sorted((e for e in catalog.entries if e.manifest.kind != "container"), key=lambda e: e.manifest.id)
 
 
 def images_list(args: argparse.Namespace) -> None:

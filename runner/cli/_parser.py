@@ -104,7 +104,7 @@ def _add_modules(modules: argparse.ArgumentParser) -> None:
                                description="Build each module's image (tag: its id and version) "
                                "on the runtime image; builds the runtime first if it is missing.")
     build.add_argument("module", nargs="*", help="module ids, optionally with @version")
-    build.add_argument("--all", action="store_true", help="build every Python module found")
+    build.add_argument("--all", action="store_true", help="build every Python and APEER module found")
     build.add_argument("--force", action="store_true", help="rebuild images that are up to date")
     _add_modules_option(build)
     _add_docker_host_option(build)

@@ -34,6 +34,7 @@ from lamella.core.catalog import folder_digest, sdk_digest
 from lamella.core.errors import LamellaError
 from lamella.core.manifest import Manifest
 from lamella.runner.containers import _names as names
+from lamella.runner.containers._apeer import apeer_dockerfile, apeer_entry
 from lamella.runner.containers._wheelhouse import (
     build_lamella_wheel,
     fetch_wheels,
@@ -186,7 +187,7 @@ def module_dockerfile(extras: list[str]) -> str:
 
 def build_module(client: Any, manifest: Manifest, folder: Path, *, force: bool = False,
                  say: Say = print) -> Built | None:
-    """Build a Python module's image from its folder (see the module docstring).
+    """Build a Python or APEER module's image from its folder (see the module docstring).
 
     Returns None when the image is already built from this code and SDK (unless ``force``).
     """
@@ -206,15 +207,22 @@ def build_module(client: Any, manifest: Manifest, folder: Path, *, force: bool =
             fetch_wheels(extras, wheelhouse_dir())
             fetch_wheels(extras, context / "wheels")
             (context / "wheels" / "requirements.txt").write_text("\n".join(extras) + "\n")
-        own = folder / "Dockerfile"
-        if own.is_file():
-            shutil.copy2(own, context / "Dockerfile")
-            (context / "module" / "Dockerfile").unlink()
-        else:
-            (context / "Dockerfile").write_text(module_dockerfile(extras))
+        (context / "Dockerfile").write_text(_dockerfile(manifest, folder, context, extras, runtime))
         labels = {names.LABEL_KIND: "module", names.LABEL_MODULE: manifest.ref, **current}
         return _docker_build(client, context, names.module_image(manifest), labels,
                              buildargs={"RUNTIME": runtime}, say=say)
+
+
+def _dockerfile(manifest: Manifest, folder: Path, context: Path, extras: list[str], runtime: str) -> str:
+    """The Dockerfile a module is built from: the standard one, its own, or the APEER translation."""
+    if manifest.kind == "apeer":
+        # Its own Dockerfile needs a registry and PyPI: only its entry and folder are kept.
+        return apeer_dockerfile(apeer_entry(folder), extras, runtime)
+    own = folder / "Dockerfile"
+    if own.is_file():
+        (context / "module" / "Dockerfile").unlink()
+        return own.read_text(encoding="utf-8")
+    return module_dockerfile(extras)
 
 
 def _recipe_digest() -> str:

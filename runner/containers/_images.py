@@ -72,15 +72,15 @@ class ImageCheck:
         try:
             image = self.client.images.get(tag)
         except docker.errors.ImageNotFound:
-            how = build_command(module) if module.manifest.kind == "python" else f"docker pull {tag}"
+            how = build_command(module) if module.manifest.kind != "container" else f"docker pull {tag}"
             return f"image {tag} of module {module.ref} is not on Docker host {self.host}; build it: {how}"
-        if module.manifest.kind != "python":
+        if module.manifest.kind == "container":
             return ModuleImage(tag, image.id)
         labels = image.labels or {}
         if labels.get(names.LABEL_MODULE_DIGEST) != module.digest:
             return (f"image {tag} on Docker host {self.host} was built from other code than "
                     f"{module.folder}; rebuild it: {build_command(module)}")
-        if labels.get(names.LABEL_SDK) != sdk_digest():
+        if module.manifest.kind == "python" and labels.get(names.LABEL_SDK) != sdk_digest():
             return (f"image {tag} on Docker host {self.host} holds another version of the Lamella "
                     f"SDK; rebuild the runtime and the module: lamella images runtime && "
                     f"{build_command(module)}")

@@ -39,6 +39,24 @@ class ContainerPlan:
     gpu_ids: tuple[str, ...]
     labels: dict[str, str]
     user: str | None = None  # None: the default (see the module docstring)
+    apeer_inputs: dict[str, Any] | None = None  # WFE input JSON: run the APEER way
+
+
+def _apeer_settings(plan: ContainerPlan) -> dict[str, Any]:
+    """An APEER module's contract: /input read-only, /output, /params, WFE_INPUT_JSON; its own entry.
+
+    APEER images run as root (their code writes beside itself and to /output); the rest of
+    the sandbox stays: no capabilities, so root cannot pass file permissions either.
+    """
+    import json
+
+    folder = plan.task_folder
+    return {"command": None, "working_dir": None, "user": "0:0",
+            "volumes": {str(folder / "inputs"): {"bind": "/input", "mode": "ro"},
+                        str(folder / "outputs"): {"bind": "/output", "mode": "rw"},
+                        str(folder / "params"): {"bind": "/params", "mode": "ro"}},
+            "environment": {"WFE_INPUT_JSON": json.dumps(plan.apeer_inputs), "HOME": "/tmp",
+                            "MPLCONFIGDIR": "/tmp/matplotlib"}}
 
 
 def memory_limit_bytes(memory_gb: float) -> int:
@@ -79,6 +97,8 @@ def container_settings(plan: ContainerPlan) -> dict[str, Any]:
                         "LAMELLA_ONE_STREAM": "1"},
         "detach": True,
     }
+    if plan.apeer_inputs is not None:
+        settings.update(_apeer_settings(plan))
     if plan.gpu_ids:
         settings["device_requests"] = [docker.types.DeviceRequest(
             device_ids=list(plan.gpu_ids), capabilities=[["gpu"]])]
