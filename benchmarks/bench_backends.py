@@ -39,7 +39,7 @@ from _common import (
 )
 
 SIZE, QUICK_SIZE = 1024, 256
-BACKENDS = ("local", "isolated")
+BACKENDS = ("local", "isolated")  # the baseline first, then the backend compared with it
 
 
 def command(image: Path, out: Path, backend: str) -> list[str]:
@@ -69,10 +69,17 @@ def same_tables(a: Path, b: Path) -> bool:
 def run(config: Config) -> Section:
     """Local and isolated wall times, alternating, ``config.rounds`` times; per-node times."""
     size = QUICK_SIZE if config.quick else SIZE
+    local, isolated, nodes, identical = compare(config, BACKENDS, size)
+    return _section(config, size, local, isolated, nodes, identical)
+
+
+def compare(config: Config, backends: tuple[str, str], size: int
+            ) -> tuple[list[float], list[float], dict[str, list[dict[str, float]]], bool]:
+    """Wall times of ``backends`` alternating, per-node times, and whether the tables agree."""
     image = synthetic_image(config.work / "data", size)
-    env = bench_env(config.work / CACHES / "backends")
-    outs = {name: config.work / "backends" / name for name in BACKENDS}
-    nodes: dict[str, list[dict[str, float]]] = {name: [] for name in BACKENDS}
+    env = bench_env(config.work / CACHES / backends[1])
+    outs = {name: config.work / backends[1] / name for name in backends}
+    nodes: dict[str, list[dict[str, float]]] = {name: [] for name in backends}
 
     def measure(name: str):  # type: ignore[no-untyped-def]
         def timed() -> float:
@@ -83,22 +90,22 @@ def run(config: Config) -> Section:
         return timed
 
     if not config.quick:
-        for name in BACKENDS:  # untimed warm-up: file system cache, compiled bytecode
+        for name in backends:  # untimed warm-up: file system cache, compiled bytecode
             measure(name)()
             nodes[name].clear()
-    local, isolated = alternate(config.rounds, *(measure(n) for n in BACKENDS))
-    identical = same_tables(outs["local"], outs["isolated"])
-    return _section(config, size, image, local, isolated, nodes, identical)
+    base, other = alternate(config.rounds, *(measure(n) for n in backends))
+    return base, other, nodes, same_tables(*outs.values())
 
 
 def per_node(nodes: dict[str, list[dict[str, float]]]) -> dict[str, tuple[float, float, Spread]]:
-    """Node -> (median local s, median isolated s, isolated − local per round)."""
+    """Node -> (median baseline s, median other s, other − baseline per round)."""
     table = {}
-    for name in nodes["local"][0]:
-        local = [r[name] for r in nodes["local"]]
-        isolated = [r[name] for r in nodes["isolated"]]
-        table[name] = (median(local), median(isolated),
-                       Spread(tuple(i - c for i, c in zip(isolated, local, strict=True))))
+    base_name, other_name = nodes
+    for name in nodes[base_name][0]:
+        base = [r[name] for r in nodes[base_name]]
+        other = [r[name] for r in nodes[other_name]]
+        table[name] = (median(base), median(other),
+                       Spread(tuple(i - c for i, c in zip(other, base, strict=True))))
     return table
 
 
@@ -107,9 +114,9 @@ def summed_difference(table: dict[str, tuple[float, float, Spread]]) -> Spread:
     return Spread(tuple(sum(d) for d in zip(*(t[2].values for t in table.values()), strict=True)))
 
 
-def node_table(table: dict[str, tuple[float, float, Spread]]) -> list[str]:
+def node_table(table: dict[str, tuple[float, float, Spread]], other: str = "isolated") -> list[str]:
     """The per-node figures as a Markdown table, in the workflow's order."""
-    lines = ["| node | local (s) | isolated (s) | isolated − local (s) |", "|---|---|---|---|"]
+    lines = [f"| node | local (s) | {other} (s) | {other} − local (s) |", "|---|---|---|---|"]
     lines += [f"| {name} | {local:.2f} | {isolated:.2f} | {diff.text(2)} |"
               for name, (local, isolated, diff) in table.items()]
     total = summed_difference(table)
@@ -118,7 +125,7 @@ def node_table(table: dict[str, tuple[float, float, Spread]]) -> list[str]:
     return lines
 
 
-def _section(config: Config, size: int, image: Path, local: list[float], isolated: list[float],
+def _section(config: Config, size: int, local: list[float], isolated: list[float],
              nodes: dict[str, list[dict[str, float]]], identical: bool) -> Section:
     ratio, table = ratios(isolated, local), per_node(nodes)
     extra = Spread(tuple(i - c for i, c in zip(isolated, local, strict=True)))

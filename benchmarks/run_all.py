@@ -17,6 +17,7 @@ from pathlib import Path
 
 import bench_backends
 import bench_batch
+import bench_docker
 import bench_editor
 import bench_memory
 import bench_overhead
@@ -27,7 +28,7 @@ from _report import write_report
 
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
               "memory": bench_memory, "session": bench_session, "backends": bench_backends,
-              "editor": bench_editor}
+              "editor": bench_editor, "docker": bench_docker}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -231,6 +231,8 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("images", "base"): _lazy("images_base"),
     ("images", "runtime"): _lazy("images_runtime"),
     ("images", "list"): _lazy("images_list"),
+    ("images", "export"): _lazy("images_export"),
+    ("images", "import"): _lazy("images_import"),
     ("cache", "ls"): cache_ls,
     ("cache", "clear"): cache_clear,
     ("cache", "prune"): cache_prune,

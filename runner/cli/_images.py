@@ -18,7 +18,7 @@ from lamella.runner.containers import _names as names
 from lamella.runner.containers._build import Built, build_base, build_module, build_runtime
 from lamella.runner.containers._client import DockerHost, connect
 
-__all__ = ["images_base", "images_list", "images_runtime", "module_build"]
+__all__ = ["images_base", "images_export", "images_import", "images_list", "images_runtime", "module_build"]
 
 _MB = 1000**2
 
@@ -100,3 +100,21 @@ def _size(size: int) -> str:
 
 _BELOW = {"runtime": "base", "module": "runtime"}
 _KIND_ORDER = {"base": 0, "runtime": 1, "module": 2}
+
+
+def images_export(args: argparse.Namespace) -> None:
+    """Write the air-gapped bundle: every Lamella image and the wheelhouse."""
+    from lamella.runner.containers._bundle import export_bundle
+
+    summary = export_bundle(_client(args), args.bundle)
+    out_console().print(f"{escape(str(args.bundle))}: {len(summary.images)} images, {summary.wheels} "
+                        f"wheels, {summary.size_bytes / _MB:.0f} MB")
+
+
+def images_import(args: argparse.Namespace) -> None:
+    """Load a bundle's images into the engine and its wheels into the wheelhouse."""
+    from lamella.runner.containers._bundle import import_bundle
+
+    summary = import_bundle(_client(args), args.bundle)
+    out_console().print(f"imported {len(summary.images)} images and {summary.wheels} wheels from "
+                        f"{escape(str(args.bundle))}")

@@ -123,6 +123,13 @@ def _add_images(images: argparse.ArgumentParser) -> None:
     runtime.add_argument("--force", action="store_true", help="rebuild it even if up to date")
     _add_docker_host_option(runtime)
     _add_docker_host_option(actions.add_parser("list", help="list Lamella's images and their sizes"))
+    export = actions.add_parser("export", help="write every Lamella image and the wheels into one "
+                                "bundle file, for a machine with no network")
+    export.add_argument("bundle", type=Path, help="bundle file to write, e.g. lamella-images.tar")
+    _add_docker_host_option(export)
+    load = actions.add_parser("import", help="load a bundle's images and wheels (no network needed)")
+    load.add_argument("bundle", type=Path, help="bundle file made by lamella images export")
+    _add_docker_host_option(load)
 
 
 def _add_docker_host_option(parser: argparse.ArgumentParser) -> None:

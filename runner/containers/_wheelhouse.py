@@ -111,8 +111,11 @@ def fetch_wheels(requirements: list[str], into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                "--only-binary=:all:", "--python-version", _PYTHON_VERSION, "--implementation", "cp",
-               "--find-links", str(into), "--dest", str(into),
+               "--find-links", str(into), "--find-links", str(wheelhouse_dir()), "--dest", str(into),
                *(arg for platform in _PLATFORMS for arg in ("--platform", platform)), *requirements]
+    # The wheelhouse first, with no index: what is there already needs no network at all.
+    if subprocess.run([*command, "--no-index"], capture_output=True, check=False).returncode == 0:
+        return
     _pip(command, f"fetching wheels into {into}")
 
 
