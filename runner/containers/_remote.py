@@ -1,0 +1,516 @@
+"""Running modules on a Docker engine that cannot see this machine's files.
+
+Everything a task needs reaches a remote engine through the Docker API alone, with no
+registry and no shared folder:
+
+- **images**: :func:`ensure_image` streams ``docker save`` from this machine's engine into
+  ``docker load`` on the remote one, once per target and image id;
+- **input files**: :class:`HostFiles` keeps one content-addressed store per host, the volume
+  ``lamella-store``, holding each file at ``/store/<sha256>/<name>``. The name is kept because
+  the SDK reads an image's format from its suffix and names the file in its messages. A file
+  is uploaded only if the host has no file of that digest; its content is checked against
+  the digest on the host before it enters the store, so a half-sent or changed file never
+  does;
+- **a task**: its own volume holds ``task.json``, ``inputs/<port>/<file>`` as symlinks into
+  ``/store`` and an empty ``outputs/`` that the container's user owns. A module container
+  mounts it at ``/task`` (read-write) and the store at ``/store`` read-only
+  (:func:`task_mounts`), so it can change neither its inputs nor any other task's;
+- **outputs** come back with ``get_archive``; every member is checked before anything is
+  written (:func:`extract_folder`).
+
+The helper containers that do this are short-lived and run from the runtime image with no
+network, no capabilities, no new privileges and a read-only root file system. They run as
+root without capabilities: root owns the store, so the module's user (nobody) cannot write
+it even where a mount would allow it. Most helpers are only created, never started: the
+daemon reads and writes a created container's volumes itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import tarfile
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from lamella.core.errors import LamellaError
+from lamella.runner.containers import _names as names
+from lamella.runner.containers._build import lamella_version
+from lamella.runner.containers._sandbox import NOBODY, TASK_MOUNT
+from lamella.runner.containers._stale import runner_label
+
+__all__ = ["STORE_MOUNT", "STORE_VOLUME", "HostFiles", "RemoteFilesError", "UnsafeArchive", "ensure_image",
+           "extract_folder", "task_mounts"]
+
+STORE_VOLUME = "lamella-store"
+STORE_MOUNT = "/store"
+_INCOMING = ".incoming"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_HELPER_MEMORY = 256 * 1024**2
+_HELPER_PIDS = 64
+_ERROR_LINES_SHOWN = 3
+
+
+class RemoteFilesError(LamellaError):
+    """Images or files could not be moved to or from a Docker host."""
+
+
+class UnsafeArchive(RemoteFilesError):
+    """An archive from a container holds a member that would land outside its folder."""
+
+
+# ----- images -------------------------------------------------------------------------------
+class _Moved:
+    """What has been made present on one target engine: tag -> image id."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.images: dict[str, str] = {}
+
+
+_moved: weakref.WeakKeyDictionary[Any, _Moved] = weakref.WeakKeyDictionary()
+_moved_lock = threading.Lock()
+
+
+def ensure_image(source: Any, target: Any, tag: str) -> str:
+    """Make image ``tag`` on ``target`` the very image it is on ``source``; return its id.
+
+    Parameters
+    ----------
+    source, target
+        ``docker.DockerClient`` of the engine that has the image and of the one that needs it.
+    tag
+        The image's tag, e.g. ``lamella/threshold:1.1.0``.
+
+    When ``target`` lacks the tag or holds another image under it, the image is moved as
+    ``docker save | docker load`` does, through a temporary file (no registry). Each target
+    is asked once per image id; later calls only look the tag up on ``source``.
+    """
+    wanted = _image_id(source, tag)
+    if wanted is None:
+        raise RemoteFilesError(f"image {tag} is not on this machine's Docker engine; build it first "
+                               "(lamella module build, or lamella images runtime)")
+    with _moved_lock:
+        moved = _moved.setdefault(target, _Moved())
+    with moved.lock:  # two threads never send the same image twice
+        if moved.images.get(tag) != wanted:
+            if _image_id(target, tag) != wanted:
+                _transfer(source, target, tag)
+            if _image_id(target, tag) != wanted:
+                raise RemoteFilesError(f"image {tag} was sent to {_host(target)} but arrived with "
+                                       "another id; remove it there (docker rmi) and run again")
+            moved.images[tag] = wanted
+    return wanted
+
+
+def _image_id(client: Any, tag: str) -> str | None:
+    import docker.errors
+
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _transfer(source: Any, target: Any, tag: str) -> None:
+    """``docker save`` on ``source`` into a temporary file, then ``docker load`` on ``target``."""
+    import docker.errors
+
+    try:
+        with tempfile.TemporaryFile(prefix="lamella-image-") as spool:
+            for chunk in source.images.get(tag).save(named=tag):
+                spool.write(chunk)
+            spool.seek(0)
+            target.images.load(spool)
+    except (docker.errors.DockerException, OSError) as exc:
+        raise RemoteFilesError(f"image {tag} could not be moved to {_host(target)}: "
+                               f"{_reason(exc)}") from None
+
+
+# ----- mounts -------------------------------------------------------------------------------
+def task_mounts(task_volume: str) -> dict[str, dict[str, str]]:
+    """The ``volumes`` setting of a module container on a remote host.
+
+    The task's volume at ``/task`` read-write (the module writes ``outputs/``; the rest
+    belongs to root) and the host's store at ``/store`` read-only (what the task's input
+    links point to).
+    """
+    return {task_volume: {"bind": TASK_MOUNT, "mode": "rw"},
+            STORE_VOLUME: {"bind": STORE_MOUNT, "mode": "ro"}}
+
+
+# ----- the store and task volumes -------------------------------------------------------------
+# Run by a helper container from the runtime image: "list" prints what the store holds and
+# removes uploads a killed runner left; "commit DIR" moves checked uploads into place.
+_STORE_SCRIPT = """\
+import hashlib, json, os, shutil, sys, time
+store = "/store"
+incoming = os.path.join(store, ".incoming")
+
+def listing():
+    for digest in sorted(os.listdir(store)):
+        folder = os.path.join(store, digest)
+        if digest.startswith(".") or not os.path.isdir(folder):
+            continue
+        files = os.listdir(folder)
+        if len(files) == 1:
+            print(json.dumps(["stored", digest, files[0]]))
+    for left in os.listdir(incoming) if os.path.isdir(incoming) else []:
+        if time.time() - os.path.getmtime(os.path.join(incoming, left)) > 86400:
+            shutil.rmtree(os.path.join(incoming, left), ignore_errors=True)
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+def commit(batch):
+    batch = os.path.join(incoming, batch)
+    for digest in sorted(os.listdir(batch)):
+        folder = os.path.join(batch, digest)
+        (name,) = os.listdir(folder)
+        found = sha256(os.path.join(folder, name))
+        if found != digest:
+            print(json.dumps(["changed", digest, found]))
+            shutil.rmtree(folder)
+            continue
+        try:
+            os.rename(folder, os.path.join(store, digest))  # atomic: readers see all or nothing
+        except OSError:
+            shutil.rmtree(folder)  # another runner stored it first
+        print(json.dumps(["stored", digest, os.listdir(os.path.join(store, digest))[0]]))
+    os.rmdir(batch)
+
+listing() if sys.argv[1] == "list" else commit(sys.argv[2])
+"""
+
+
+class HostFiles:
+    """The files of tasks on one remote Docker host: its content store and the tasks' volumes.
+
+    Parameters
+    ----------
+    client
+        ``docker.DockerClient`` of the host.
+    image
+        The helper containers' image; default the runtime image of this Lamella, which
+        :func:`ensure_image` must have put on the host.
+    host
+        The host's name in messages; default its address.
+    """
+
+    def __init__(self, client: Any, *, image: str | None = None, host: str = "") -> None:
+        self.client = client
+        self.image = image or names.runtime_image(lamella_version())
+        self.host = host or _host(client)
+        self.uploaded: list[str] = []  # every digest this object sent, in order
+        self._stored: dict[str, str] | None = None  # digest -> file name, once listed
+        self._lock = threading.Lock()
+
+    # ----- the store ----------------------------------------------------------------------
+    def ship(self, files: Iterable[tuple[str, Path]]) -> list[str]:
+        """Put ``(sha256 digest, local path)`` files into the store unless it holds them.
+
+        The store is listed on the host once; after that this object remembers what it
+        holds. Returns the digests sent now (empty when the host had them all).
+        """
+        with self._lock:
+            stored = self._listing()
+            todo: dict[str, Path] = {}
+            for digest, path in files:
+                _check_digest(digest, path)
+                if digest not in stored:
+                    todo.setdefault(digest, Path(path))
+            if todo:
+                stored.update(self._upload(todo))
+                self.uploaded += todo
+            return list(todo)
+
+    def path_in_store(self, digest: str) -> str:
+        """Where a shipped file is in a module container: ``/store/<digest>/<name>``."""
+        with self._lock:
+            name = self._listing().get(digest)
+        if name is None:
+            raise RemoteFilesError(f"no file with sha256 {digest[:12]}... is in the store of Docker host "
+                                   f"{self.host}; ship it first (HostFiles.ship)")
+        return f"{STORE_MOUNT}/{digest}/{name}"
+
+    def _listing(self) -> dict[str, str]:
+        if self._stored is None:
+            self.client.volumes.create(name=STORE_VOLUME, labels={names.LABEL_KIND: "store"})
+            self._stored = _stored(self._run_store_script(["list"]))
+        return self._stored
+
+    def _upload(self, todo: dict[str, Path]) -> dict[str, str]:
+        batch = uuid.uuid4().hex
+        with tempfile.TemporaryFile(prefix="lamella-ship-") as spool:
+            with tarfile.open(fileobj=spool, mode="w") as tar:
+                _add_dir(tar, _INCOMING)
+                _add_dir(tar, f"{_INCOMING}/{batch}")
+                for digest, path in todo.items():
+                    _add_dir(tar, f"{_INCOMING}/{batch}/{digest}")
+                    _add_file(tar, f"{_INCOMING}/{batch}/{digest}/{_store_name(path)}", path)
+            spool.seek(0)
+            lines = self._run_store_script(["commit", batch], upload=spool)
+        changed = [line for line in lines if line[0] == "changed"]
+        if changed:
+            _, digest, found = changed[0]
+            raise RemoteFilesError(f"{todo[digest]}: its content changed after it was hashed (sha256 now "
+                                   f"{found[:12]}..., expected {digest[:12]}...); run again")
+        return _stored(lines)
+
+    def _run_store_script(self, arguments: list[str], upload: IO[bytes] | None = None) -> list[list[str]]:
+        """Run the store script in a helper with the store mounted; its output lines, parsed."""
+        volumes = {STORE_VOLUME: {"bind": STORE_MOUNT, "mode": "rw"}}
+        with self._helper(volumes, ["python3", "-c", _STORE_SCRIPT, *arguments]) as helper:
+            if upload is not None:
+                helper.put_archive(STORE_MOUNT, upload)
+            helper.start()
+            status = int(helper.wait()["StatusCode"])
+            output = helper.logs(stdout=True, stderr=False).decode()
+            if status != 0:
+                tail = helper.logs(stdout=False, stderr=True).decode().strip().splitlines()
+                raise RemoteFilesError(f"the store of Docker host {self.host} could not be "
+                                       f"{'listed' if arguments[0] == 'list' else 'updated'} (exit status "
+                                       f"{status}: {' | '.join(tail[-_ERROR_LINES_SHOWN:])})")
+        return [json.loads(line) for line in output.splitlines() if line.startswith("[")]
+
+    # ----- task volumes -------------------------------------------------------------------
+    def task_volume(self, name: str, files: dict[str, bytes], links: dict[str, str], *,
+                    user: str = NOBODY) -> str:
+        """Create volume ``name`` holding one task: small files, input links, an empty outputs/.
+
+        Parameters
+        ----------
+        name
+            The volume's name (unique per task).
+        files
+            Relative path -> content, e.g. ``{"task.json": b"..."}``; readable by all, owned by root.
+        links
+            Relative input path -> sha256 of a shipped file, e.g.
+            ``{"inputs/image/cells.tif": "9f2c..."}``: a symlink to the file in ``/store``.
+        user
+            ``UID:GID`` the module container runs as: it owns ``outputs/``.
+
+        Returns the volume's name.
+        """
+        targets = {path: self._link_target(path, digest) for path, digest in links.items()}
+        uid, gid = _numeric_user(user)
+        with tempfile.TemporaryFile(prefix="lamella-task-") as spool:
+            with tarfile.open(fileobj=spool, mode="w") as tar:
+                _add_tree(tar, [*files, *targets])
+                _add_dir(tar, "outputs", uid=uid, gid=gid)
+                for path, content in files.items():
+                    _add_bytes(tar, path, content)
+                for path, target in targets.items():
+                    _add_link(tar, path, target)
+            spool.seek(0)
+            self.client.volumes.create(name=name, labels={names.LABEL_KIND: "task",
+                                                          names.LABEL_RUNNER: runner_label()})
+            with self._helper({name: {"bind": TASK_MOUNT, "mode": "rw"}}) as helper:
+                helper.put_archive(TASK_MOUNT, spool)
+        return name
+
+    def _link_target(self, path: str, digest: str) -> str:
+        try:
+            return self.path_in_store(digest)
+        except RemoteFilesError as exc:
+            raise RemoteFilesError(f"task input '{path}': {exc}") from None
+
+    def fetch(self, source: Any, path: str, into: Path) -> list[str]:
+        """Bring folder ``path`` back from a task volume or a container into ``into``.
+
+        ``source`` is a task volume's name (``path`` is then as a module sees it, e.g.
+        ``/task/outputs``) or a ``Container`` (its own path). ``into`` must be new or empty;
+        it receives the folder's content. Returns the files' paths relative to ``into``.
+        """
+        if isinstance(source, str):
+            with self._helper({source: {"bind": TASK_MOUNT, "mode": "ro"}}) as helper:
+                return _fetch_from(helper, path, into, self.host)
+        return _fetch_from(source, path, into, self.host)
+
+    def remove(self, volume: str) -> None:
+        """Remove a task volume (nothing if it is gone already)."""
+        import docker.errors
+
+        with contextlib.suppress(docker.errors.NotFound):
+            self.client.volumes.get(volume).remove(force=True)
+
+    # ----- helpers ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _helper(self, volumes: dict[str, dict[str, str]], command: list[str] | None = None) -> Iterator[Any]:
+        """A created helper container (see the module docstring), removed afterwards."""
+        import docker.errors
+
+        try:
+            helper = self.client.containers.create(
+                self.image, entrypoint=command[:1] if command else None,
+                command=command[1:] if command else None, volumes=volumes, user="0:0",
+                network_mode="none", cap_drop=["ALL"],
+                security_opt=["no-new-privileges"], read_only=True, mem_limit=_HELPER_MEMORY,
+                memswap_limit=_HELPER_MEMORY, pids_limit=_HELPER_PIDS,
+                labels={names.LABEL_KIND: "helper", names.LABEL_RUNNER: runner_label()})
+        except docker.errors.ImageNotFound:
+            raise RemoteFilesError(f"image {self.image} is not on Docker host {self.host}; move it there "
+                                   "first (ensure_image)") from None
+        try:
+            yield helper
+        except docker.errors.DockerException as exc:
+            raise RemoteFilesError(f"Docker host {self.host}: {_reason(exc)}") from None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                helper.remove(force=True)
+
+
+def _stored(lines: list[list[str]]) -> dict[str, str]:
+    return {line[1]: line[2] for line in lines if line[0] == "stored"}
+
+
+def _check_digest(digest: str, path: Path) -> None:
+    if not _DIGEST.fullmatch(digest):
+        raise RemoteFilesError(f"{path}: '{digest}' is not a SHA-256 digest; give 64 lower-case hex "
+                               "digits (lamella.core.cache_keys.file_digest)")
+
+
+def _store_name(path: Path) -> str:
+    """The file's own name, which keeps its suffix; 'file' where the name is not one."""
+    name = Path(path).name
+    return name if name not in ("", ".", "..") else "file"
+
+
+def _numeric_user(user: str) -> tuple[int, int]:
+    uid, _, gid = user.partition(":")
+    if not (uid.isdigit() and (gid or uid).isdigit()):
+        raise RemoteFilesError(f"container user '{user}' is not numeric; give UID:GID, e.g. '{NOBODY}'")
+    return int(uid), int(gid or uid)
+
+
+# ----- archives in ------------------------------------------------------------------------------
+def _tar_info(name: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.uid, info.gid, info.mtime = kind, mode, uid, gid, int(time.time())
+    return info
+
+
+def _add_dir(tar: tarfile.TarFile, name: str, *, uid: int = 0, gid: int = 0) -> None:
+    tar.addfile(_tar_info(name, tarfile.DIRTYPE, 0o755, uid, gid))
+
+
+def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> None:
+    info = _tar_info(name, tarfile.REGTYPE, 0o444)
+    with Path(path).open("rb") as handle:
+        info.size = Path(path).stat().st_size
+        tar.addfile(info, handle)
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
+    info = _tar_info(name, tarfile.REGTYPE, 0o444)
+    info.size = len(content)
+    tar.addfile(info, io.BytesIO(content))
+
+
+def _add_link(tar: tarfile.TarFile, name: str, target: str) -> None:
+    info = _tar_info(name, tarfile.SYMTYPE, 0o777)
+    info.linkname = target
+    tar.addfile(info)
+
+
+def _add_tree(tar: tarfile.TarFile, paths: Iterable[str]) -> None:
+    """Root-owned folders for every parent of ``paths`` (checked to stay in the volume)."""
+    folders: set[PurePosixPath] = set()
+    for path in paths:
+        relative = PurePosixPath(path)
+        if relative.is_absolute() or ".." in relative.parts or relative.parts[:1] in ((), ("outputs",)):
+            raise RemoteFilesError(f"task file '{path}' must be a relative path without '..', outside "
+                                   "outputs/, e.g. 'inputs/image/cells.tif'")
+        folders.update(relative.parents)
+    for folder in sorted(folders - {PurePosixPath(".")}, key=lambda p: len(p.parts)):
+        _add_dir(tar, folder.as_posix())
+
+
+# ----- archives out -----------------------------------------------------------------------------
+def _fetch_from(container: Any, path: str, into: Path, host: str) -> list[str]:
+    import docker.errors
+
+    try:
+        stream, _ = container.get_archive(path)
+        with tempfile.TemporaryFile(prefix="lamella-fetch-") as spool:
+            for chunk in stream:
+                spool.write(chunk)
+            spool.seek(0)
+            return extract_folder(spool, into, PurePosixPath(path).name)
+    except docker.errors.NotFound:
+        raise RemoteFilesError(f"{path} is not in the container on Docker host {host}; "
+                               "the module wrote nothing there") from None
+
+
+def extract_folder(archive: IO[bytes], into: Path, top: str) -> list[str]:
+    """Extract the folder ``top`` of a ``get_archive`` tar into ``into``, refusing unsafe members.
+
+    Every member is checked before anything is written: it must lie under ``top``, have no
+    absolute path and no ``..``, be a file, a folder or a link, and a link must point inside
+    the folder by a relative path without ``..``. Returns the files' paths relative to ``into``.
+
+    Raises
+    ------
+    UnsafeArchive
+        A member breaks one of these rules; nothing was extracted.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    if any(into.iterdir()):
+        raise RemoteFilesError(f"{into}: outputs are fetched into an empty folder; this one holds files")
+    with tarfile.open(fileobj=archive, mode="r:") as tar:
+        members = [member for member in tar.getmembers() if _inside(member, top)]
+        # The data filter checks again as it writes, against links already on disk.
+        tar.extractall(into, members=members, filter="data")
+    return sorted(member.name for member in members if member.isfile())
+
+
+def _inside(member: tarfile.TarInfo, top: str) -> bool:
+    """Strip ``top/`` from ``member``'s names in place; False for ``top`` itself."""
+    relative = _relative(member.name, top)
+    if relative is None:
+        return False
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise UnsafeArchive(f"{member.name}: a device, pipe or socket in the module's outputs; "
+                            "a module writes only files and folders")
+    if member.issym():
+        link = PurePosixPath(member.linkname)
+        if link.is_absolute() or ".." in link.parts:
+            raise UnsafeArchive(f"{member.name}: a link to '{member.linkname}', which may lead out of the "
+                                "module's outputs; a module's links stay inside, without '..'")
+    if member.islnk():
+        target = _relative(member.linkname, top)
+        if target is None:
+            raise UnsafeArchive(f"{member.name}: a hard link to the folder itself")
+        member.linkname = target
+    member.name = relative
+    return True
+
+
+def _relative(name: str, top: str) -> str | None:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or path.parts[:1] != (top,):
+        raise UnsafeArchive(f"'{name}' in the archive of {top}/ would land outside it; a module's "
+                            "outputs are files below outputs/")
+    return PurePosixPath(*path.parts[1:]).as_posix() if len(path.parts) > 1 else None
+
+
+# ----- shared -----------------------------------------------------------------------------------
+def _host(client: Any) -> str:
+    return str(getattr(getattr(client, "api", None), "base_url", "") or "the remote engine")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "explanation", None) or exc)
+    return text.splitlines()[0][:300] if text else type(exc).__name__
