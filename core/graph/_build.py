@@ -7,6 +7,8 @@ range; the graph has no cycles; workflow outputs name real node outputs.
 
 from __future__ import annotations
 
+import dataclasses
+
 from lamella.core._suggest import did_you_mean
 from lamella.core.catalog import Catalog, ModuleEntry
 from lamella.core.errors import ModuleNotFound, Problem, WorkflowValidationError
@@ -34,12 +36,26 @@ def build_graph(workflow: Workflow, catalog: Catalog) -> WorkflowGraph:
     if problems:
         raise WorkflowValidationError(_name(workflow), problems)
     nodes = {
-        node_id: ResolvedNode(node_id, entries[node_id],
+        node_id: ResolvedNode(node_id, _with_resources(entries[node_id], node),
                               resolve_params(entries[node_id].manifest, node.params), node.wires())
         for node_id, node in workflow.nodes.items()
     }
     outputs = {name: _wire(text) for name, text in workflow.outputs.items()}
     return WorkflowGraph(workflow, nodes, graph, graph.topological_order(), outputs)
+
+
+def _with_resources(entry: ModuleEntry, node: Node) -> ModuleEntry:
+    """``entry`` with the node's own ``resources`` over its manifest's (same code, same digest)."""
+    if node.resources is None:
+        return entry
+    given = node.resources.model_dump(exclude_none=True)
+    if not given:
+        return entry
+    manifest = entry.manifest
+    changed = manifest.model_copy(update={"resources": manifest.resources.model_copy(update=given)})
+    replaced = dataclasses.replace(entry, manifest=changed)
+    replaced.__dict__["digest"] = entry.digest  # resources say where it runs, not what it computes
+    return replaced
 
 
 def _name(workflow: Workflow) -> str:

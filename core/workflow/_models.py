@@ -28,6 +28,7 @@ from pydantic import (
 
 from lamella.core._suggest import did_you_mean
 from lamella.core.manifest import Name, PortTypeName
+from lamella.core.manifest._models import Duration
 from lamella.core.workflow._refs import (
     ModuleRef,
     WireRef,
@@ -74,6 +75,19 @@ class WorkflowInput(BaseModel):
     description: str = Field(default="", description="What the user should give here.")
 
 
+class NodeResources(BaseModel):
+    """What one step needs, instead of what its module's manifest says (each field optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpu: Literal["none", "optional", "required"] | None = Field(
+        default=None, description="Whether this step uses a GPU: none, optional or required.")
+    memory_gb: float | None = Field(
+        default=None, gt=0, description="Memory this step needs, in GiB (a container's limit).")
+    timeout: Duration | None = Field(
+        default=None, description="Longest this step may run, e.g. '10 min' (a run's --timeout wins).")
+
+
 class Node(BaseModel):
     """One step: a module, its parameter values and where its inputs come from."""
 
@@ -87,6 +101,9 @@ class Node(BaseModel):
         description="Input port -> 'node.port' or '$inputs.name'.",
     )
     note: str = Field(default="", description="Free text shown with the node.")
+    resources: NodeResources | None = Field(
+        default=None, description="What this step needs from the machine, over its module's "
+        "resources (e.g. {gpu: optional} or {memory_gb: 8}).")
 
     # A key left empty in YAML ('params:' with nothing under it) reads as null; it means none.
     _empty_params_are_none = field_validator("params", "inputs", mode="before")(

@@ -95,7 +95,7 @@ def test_unreadable_workflows(text: str, message: str) -> None:
      "nodes.a.parms: unknown field (did you mean 'params'?)"),
     ("lamella: 1\nname: x\nnodes:\n  a: {module: a/b@1, colour: red}\n",
      "nodes.a.colour: unknown field (remove it, or check its spelling against the workflow schema, "
-     "core/schema/workflow.schema.json); accepted here: module, params, in, note"),
+     "core/schema/workflow.schema.json); accepted here: module, params, in, note, resources"),
     ("lamella: 1\nname: x\ninputs:\n  image: {type: image, defualt: a.tif}\nnodes:\n  a: {module: a/b@1}\n",
      "inputs.image.defualt: unknown field (did you mean 'default'?)"),
     ("lamella: 1\nname: x\nnodes: {}\n",

@@ -99,7 +99,7 @@ def test_schema_problems_and_the_graph_problems_behind_them(tmp_path: Path, cata
     assert [str(p) for p in model.problems()] == [
         "name: required field is missing",
         "nodes.load.colour: unknown field (remove it, or check its spelling against the workflow "
-        "schema, core/schema/workflow.schema.json); accepted here: module, params, in, note",
+        "schema, core/schema/workflow.schema.json); accepted here: module, params, in, note, resources",
         "nodes.segment.module: 'threshold' is not a module reference; write 'owner/name@version', "
         "e.g. 'lamella/threshold@1'",
         "groups: group 'g' names no node 'nothing'; remove the id from the group or add the node",
