@@ -20,6 +20,7 @@ __all__ = ["DEFAULT_HOST", "DockerHost", "EngineUnreachable", "connect"]
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 _API_TIMEOUT_S = 60
+_API_VERSION = "1.41"  # Docker 20.10 (Debian bookworm's engine); newer engines accept it
 
 
 class EngineUnreachable(LamellaError):
@@ -62,8 +63,12 @@ def connect(host: DockerHost) -> Any:
         raise EngineUnreachable(f"Docker engine at {host.label}: not reachable (no engine socket); "
                                 f"{_hint(host)}")
     try:
+        # A fixed API version: the SDK would otherwise ask the engine for it before trust_env
+        # can be switched off. requests lets REQUESTS_CA_BUNDLE (set on many managed PCs)
+        # replace the host's own CA on every call, so the environment is not consulted.
         client = docker.DockerClient(base_url=host.url, tls=_tls(host), timeout=_API_TIMEOUT_S,
-                                     use_ssh_client=host.url.startswith("ssh://"))
+                                     use_ssh_client=host.url.startswith("ssh://"), version=_API_VERSION)
+        client.api.trust_env = False
         client.ping()
     except (docker.errors.DockerException, OSError) as exc:
         raise EngineUnreachable(f"Docker engine at {host.label}: not reachable ({_reason(exc)}); "

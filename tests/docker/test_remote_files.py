@@ -83,9 +83,6 @@ def test_connect_refuses_the_tls_engine_without_certificates(remote_engine: Remo
 
 
 @needs_docker
-@pytest.mark.xfail(strict=True, raises=EngineUnreachable,
-                   reason="requests lets REQUESTS_CA_BUNDLE override the CA docker-py's TLSConfig sets, "
-                          "so _client.connect trusts the system CAs instead of the host's own")
 def test_tls_connect_with_requests_ca_bundle_set(remote_engine: RemoteEngine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CA_BUNDLE_VARIABLES[0], "/etc/ssl/certs/ca-certificates.crt")
