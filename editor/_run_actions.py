@@ -14,15 +14,22 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 
 from lamella.core.events import RunEvent
+from lamella.editor._backend_dialog import DockerDialog
 from lamella.editor._outputs import NodeOutputs
 from lamella.editor._preview import node_outputs
+from lamella.editor._runs import BackendChoice
 from lamella.editor.panels.inputs import folder_images
+from lamella.runner._arguments import ArgumentError
 from lamella.runner._results import RunResult
 
 if TYPE_CHECKING:
     from lamella.editor.window import EditorWindow
 
-__all__ = ["STATES", "RunActions", "batch_pattern"]
+__all__ = ["BACKENDS", "STATES", "RunActions", "batch_pattern"]
+
+# The Backend submenu: backend name -> its entry.
+BACKENDS = {"local": "&Local (warm processes)", "isolated": "&Isolated (a fresh process per node)",
+            "docker": "&Docker (containers)…"}
 
 # The node state each event puts a node in (the canvas colours it).
 STATES = {"node_queued": "queued", "node_started": "running", "node_finished": "done",
@@ -57,6 +64,7 @@ class RunActions:
         self.pooled = menu.addAction("Show &pooled results of the batch")
         self.pooled.setEnabled(False)
         self.pooled.triggered.connect(lambda checked=False: self.show_pooled())
+        self._add_backend_menu(menu)
         for action in (self.run, self.cancel):
             toolbar.addAction(action)
         self.progress = QtWidgets.QProgressBar()
@@ -69,6 +77,67 @@ class RunActions:
         window.controller.run_event.connect(self._on_event)
         window.controller.finished.connect(self._on_finished)
 
+    # ----- backend ------------------------------------------------------------------------
+    def _add_backend_menu(self, menu: QtWidgets.QMenu) -> None:
+        submenu = menu.addMenu("&Backend")
+        group = QtGui.QActionGroup(submenu)
+        group.setExclusive(True)
+        self.backends: dict[str, QtGui.QAction] = {}
+        for name, text in BACKENDS.items():
+            action = submenu.addAction(text)
+            action.setCheckable(True)
+            group.addAction(action)
+            action.triggered.connect(lambda checked=False, name=name: self.choose_backend(name))
+            self.backends[name] = action
+        self.backend_dialog: DockerDialog | None = None
+        self.backend_label = QtWidgets.QLabel()
+        self.window.statusBar().addPermanentWidget(self.backend_label)
+        self.window.controller.backend_changed.connect(self._show_backend)
+        self._show_backend(self.window.controller.backend)
+
+    def choose_backend(self, name: str) -> None:
+        """Run on ``name`` from now on; Docker first asks for its hosts, GPUs and memory limit."""
+        if name == "docker":
+            self._ask_docker()
+        else:
+            self._use(BackendChoice(name))
+
+    def _ask_docker(self) -> None:
+        # open(), not exec(): the window keeps drawing, and tests reach the open dialog.
+        dialog = DockerDialog(self.window.controller.backend, self.window)
+        dialog.accepted.connect(lambda: self._use(dialog.choice))
+        dialog.finished.connect(lambda result: self._dialog_closed(dialog))
+        self.backend_dialog = dialog
+        dialog.open()
+
+    def _dialog_closed(self, dialog: DockerDialog) -> None:
+        if self.backend_dialog is dialog:
+            self.backend_dialog = None
+        self._show_backend(self.window.controller.backend)  # cancelled: the old entry checked again
+        dialog.deleteLater()
+
+    def _use(self, choice: BackendChoice | None) -> None:
+        if choice is None:
+            return
+        before = self.window.controller.backend
+        try:
+            self.window.controller.set_backend(choice.name, choice.docker_hosts, choice.gpus,
+                                               choice.memory_limit)
+        except ArgumentError as exc:
+            self.window.say(f"backend not changed: {exc}")
+            return
+        if self.window.controller.backend != before:
+            self.window.say(f"runs and previews now go to backend {choice.describe()}")
+
+    def _show_backend(self, choice: object) -> None:
+        assert isinstance(choice, BackendChoice)
+        action = self.backends.get(choice.name)
+        if action is not None:
+            action.setChecked(True)
+        self.backend_label.setText(f"Backend: {choice.describe()}")
+        self.backend_label.setToolTip("Where runs and previews run; change it under Run ▸ Backend")
+
+    # ----- runs ---------------------------------------------------------------------------
     def results_folder(self) -> Path:
         """Where a run from the editor writes its results."""
         if self.out_dir is not None:

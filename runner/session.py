@@ -29,6 +29,7 @@ import queue
 import shutil
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,9 +37,11 @@ from typing import Any
 from lamella.core.events import RunEvent
 from lamella.runner._arguments import (
     check_backend,
+    check_docker_hosts,
     check_gpus,
     check_jobs,
     check_jobs_limit,
+    check_memory_limit,
     check_path,
 )
 from lamella.runner._execute import RunSpec, execute, new_run_id
@@ -67,21 +70,38 @@ class Session:
         The cache (default: ``LAMELLA_CACHE_DIR`` or the user cache folder).
     gpus
         GPU ids nodes may be given (default: ``CUDA_VISIBLE_DEVICES``).
+    docker_hosts
+        With ``backend='docker'``, the engines to run on (``tcp://gpu-box:2376``,
+        ``ssh://user@host``; default: this machine's).
+    memory_limit
+        With ``backend='docker'``, a container memory limit for every node (``'512MB'``,
+        ``'4GB'`` or GiB) instead of the modules' own ``resources.memory_gb``.
     keep_previews
         How many preview results folders to keep; older ones are deleted.
+
+    The backend is created here, so a Docker engine that does not answer raises its
+    one-line :class:`~lamella.core.errors.LamellaError` from the constructor.
     """
 
     def __init__(self, *, backend: str = DEFAULT_BACKEND, jobs: int | None = None,
                  cache_dir: str | Path | None = None, gpus: Sequence[str] | None = None,
-                 keep_previews: int = 8) -> None:
+                 docker_hosts: Sequence[str] | None = None,
+                 memory_limit: str | float | None = None, keep_previews: int = 8) -> None:
         self.backend_name = check_backend(backend)
         self.jobs = check_jobs_limit(check_jobs(jobs)) or os.cpu_count() or 1
+        # Checked before the cache is touched; the scratch folder is filled in once it exists.
+        options = BackendOptions(self.jobs, Path(), check_gpus(gpus), check_docker_hosts(docker_hosts),
+                                 check_memory_limit(memory_limit))
         self.store = CacheStore(check_path("cache_dir", cache_dir) or default_cache_dir())
         self.keep_previews = max(1, int(keep_previews))
         self._id = f"session-{new_run_id()}"
         self.scratch = self.store.new_run_dir(self._id)
-        self.backend: Backend = create_backend(
-            self.backend_name, BackendOptions(self.jobs, self.scratch, check_gpus(gpus)))
+        try:
+            self.backend: Backend = create_backend(self.backend_name,
+                                                   replace(options, scratch=self.scratch))
+        except BaseException:  # an engine not reachable: the scratch space is not left behind
+            self.store.release_run_dir(self._id)
+            raise
         self._digests = FileDigests()
         self._previews = 0
         self._handles: list[RunHandle] = []
