@@ -259,10 +259,11 @@ def check_docker_hosts(hosts: object) -> tuple[str, ...]:
         raise ArgumentError("docker_hosts", f"expected addresses such as ['tcp://gpu-box:2376'], "
                             f"got {shown(hosts)}")
     for host in hosts:
-        if not re.match(r"^(unix|tcp|ssh|npipe)://", host.strip()):
-            raise ArgumentError("docker_hosts", "a Docker host address starts with unix://, tcp:// "
-                                "or ssh://, e.g. tcp://gpu-box:2376", value=host)
-    return tuple(h.strip() for h in hosts)
+        if not re.match(r"^(unix|tcp|ssh|npipe)://", host.strip()) and not Path(host).is_file():
+            raise ArgumentError("docker_hosts", "not a Docker host address (unix://, tcp:// or "
+                                "ssh://, e.g. tcp://gpu-box:2376) nor a hosts file", value=host)
+    # A hosts file is read when the backend starts, maybe elsewhere: keep where it is.
+    return tuple(h.strip() if "://" in h else str(Path(h).resolve()) for h in hosts)
 
 
 def check_out_outside_cache(out: Path, cache: Path) -> None:

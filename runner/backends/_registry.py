@@ -48,9 +48,9 @@ BackendFactory = Callable[[BackendOptions], Backend]
 def _docker(options: BackendOptions) -> Backend:
     # Imported here: the Docker SDK is an optional extra, needed only by this backend.
     from lamella.runner.backends.docker import DockerBackend
-    from lamella.runner.containers._client import DockerHost
+    from lamella.runner.containers._hosts import docker_hosts
 
-    hosts = tuple(DockerHost(url) for url in options.hosts) or (DockerHost(),)
+    hosts = docker_hosts(options.hosts)
     return DockerBackend(options.jobs, scratch=options.scratch, hosts=hosts, gpu_ids=options.gpu_ids,
                          memory_gb=options.memory_gb)
 

@@ -36,13 +36,14 @@ class _HostUse:
     slots: int = 0
     memory_gb: float = 0.0
     gpus: set[str] = field(default_factory=set)
+    retired: bool = False  # the host stopped answering: it takes nothing more
 
     def free_gpus(self) -> list[str]:
         return [g for g in self.capacity.gpu_ids if g not in self.gpus]
 
     def fits(self, request: ResourceRequest) -> bool:
         cap = self.capacity
-        return (self.slots + request.slots <= cap.slots
+        return (not self.retired and self.slots + request.slots <= cap.slots
                 # The first run on an idle host always fits: a host is never left idle for
                 # a run that would fit it alone.
                 and (self.slots == 0 or self.memory_gb + request.memory_gb <= cap.memory_gb)
@@ -56,12 +57,21 @@ class ResourcePool:
         self._hosts = [_HostUse(h) for h in hosts]
         self._placed: dict[str, tuple[_HostUse, ResourceRequest, Placement]] = {}
 
+    def retire(self, host: str) -> None:
+        """Give ``host`` nothing more (it stopped answering)."""
+        for use in self._hosts:
+            if use.capacity.name == host:
+                use.retired = True
+
     def refusal(self, request: ResourceRequest, backend: str) -> str | None:
         """Why no host could ever take ``request``, or None."""
-        if request.gpus and not any(h.capacity.gpu_ids for h in self._hosts):
+        hosts = [h for h in self._hosts if not h.retired]
+        if not hosts:
+            return f"every host of backend '{backend}' stopped answering"
+        if request.gpus and not any(h.capacity.gpu_ids for h in hosts):
             return (f"needs a GPU, and backend '{backend}' has none (give GPUs with --gpus, e.g. "
                     "--gpus all, or run on a backend with GPUs)")
-        if not any(h.capacity.slots >= request.slots for h in self._hosts):
+        if not any(h.capacity.slots >= request.slots for h in hosts):
             return f"needs {request.slots} slots, more than any host of backend '{backend}' has"
         return None
 

@@ -1,26 +1,25 @@
 """The Docker backend: every node runs in its module's own image, in a sandboxed container.
 
-A run's task folder is laid out in the run's scratch space (inputs copied, as a remote
-engine would receive them) and bind-mounted at ``/task``, its ``inputs/`` read-only. The
-container runs the image's entry (``python -m lamella.core.sdk /module /task ENTRY``), so
-progress arrives as ``LAMELLA_PROGRESS`` lines of its output, which a thread per container
-follows. The sandbox is in :mod:`lamella.runner.containers._sandbox`; the images are built
-by ``lamella module build`` (:mod:`lamella.runner.containers._build`). A container never
-outlives its run: it is removed when it ends, is cancelled or times out, and when the
-backend closes; ones a killed runner left behind are removed by the next backend's start.
-
-Only engines that see this machine's files (a local socket) run tasks today; remote
-engines (files shipped through the API) are listed as not built in the README.
+A run's task folder is laid out in the run's scratch space. On an engine that sees this
+machine's files (its unix socket) the folder is bind-mounted at ``/task``, ``inputs/``
+read-only; on a remote engine the inputs are shipped into the host's content store (once
+per content) and linked from a task volume, and the outputs are fetched back when the
+container ends (:mod:`lamella.runner.containers._remote`). The container runs the image's
+entry (``python -m lamella.core.sdk /module /task ENTRY``), so progress arrives as
+``LAMELLA_PROGRESS`` lines of its output, which a thread per container follows. The
+sandbox is :mod:`lamella.runner.containers._sandbox`; images are built by ``lamella module
+build`` and sent to remote hosts that lack them. A container never outlives its run: it is
+removed when it ends, is cancelled or times out, and when the backend closes; ones a
+killed runner left behind are removed by the next backend's start. A host that stops
+answering while a node runs on it is retired, and the node runs again on another host.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import shutil
-import socket
 import threading
 import time
 import uuid
@@ -28,24 +27,31 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lamella.runner.backends._docker_parts import (
+    apeer_inputs,
+    apeer_listing,
+    api_reason,
+    as_signal,
+    capacity,
+    in_container,
+    start_failure,
+)
 from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._resources import PooledBackend, ResourcePool, kind_refusal, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
-from lamella.runner.backends.base import (
-    BackendCapabilities,
-    HostCapacity,
-    NodeProgress,
-    NodeResult,
-    Placement,
-    RunRequest,
-)
+from lamella.runner.backends.base import BackendCapabilities, NodeProgress, NodeResult, Placement, RunRequest
 from lamella.runner.backends.isolated import error_line, progress_update
 from lamella.runner.containers import _names as names
-from lamella.runner.containers._apeer import OUTPUT_PARAMS_FILE, apeer_environment, apeer_outputs_listing
-from lamella.runner.containers._client import DEFAULT_HOST, DockerHost, connect
-from lamella.runner.containers._images import ImageCheck
-from lamella.runner.containers._sandbox import ContainerPlan, container_settings, memory_limit_bytes
-from lamella.runner.containers._stale import remove_stale_containers, runner_label
+from lamella.runner.containers._client import DockerHost
+from lamella.runner.containers._engines import Engine, connect_engines, this_machines_engine
+from lamella.runner.containers._remote import task_mounts
+from lamella.runner.containers._sandbox import (
+    ContainerPlan,
+    container_settings,
+    default_user,
+    memory_limit_bytes,
+)
+from lamella.runner.containers._stale import runner_label
 
 __all__ = ["DockerBackend"]
 
@@ -57,38 +63,33 @@ _PROGRESS = b"LAMELLA_PROGRESS "
 class _Task:
     run: RunRequest
     folder: TaskFolder
+    engine: Engine
     container: Any
     started: float
     memory_limit: int
+    volume: str | None = None  # the task volume on a remote engine
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
-@dataclass
-class _Engine:
-    host: DockerHost
-    client: Any
-    images: ImageCheck
-    label: str  # the name events and the record give the host
-
-
 class DockerBackend(PooledBackend):
-    """Run each task in a container on a Docker engine that shares this machine's files."""
+    """Run each task in a container on one or more Docker engines."""
 
     def __init__(self, jobs: int, *, scratch: Path, hosts: tuple[DockerHost, ...] = (DockerHost(),),
                  gpu_ids: tuple[str, ...] | None = None, memory_gb: float | None = None) -> None:
-        connected = [_connect(host) for host in hosts]
-        self.engines = {engine.label: engine for engine in connected}
+        self.engines = {engine.label: engine for engine in connect_engines(hosts)}
         self.run_label = uuid.uuid4().hex[:12]
         self.memory_override = memory_gb
-        capacities = tuple(_capacity(e, jobs, gpu_ids) for e in self.engines.values())
+        capacities = tuple(capacity(e, jobs, gpu_ids) for e in self.engines.values())
         self.capabilities = BackendCapabilities("docker", capacities, shared_filesystem=False,
                                                 kinds=frozenset({"python", "container", "apeer"}))
         self._pool = ResourcePool(capacities)
         self.root = scratch / f"docker-{self.run_label}"
         self._tasks: dict[str, _Task] = {}
         self._folders: dict[str, TaskFolder] = {}
-        self._updates: queue.Queue[NodeProgress | NodeResult] = queue.Queue()
+        self._updates: queue.Queue[Any] = queue.Queue()
         self._failed_early: set[str] = set()
+        self._waiting: list[RunRequest] = []  # runs whose host was lost, to run again
+        self._source: Engine | bool | None = None  # this machine's engine when not one of the hosts
         self._count = 0
 
     # ----- what can run -------------------------------------------------------------------
@@ -97,11 +98,19 @@ class DockerBackend(PooledBackend):
         problem = kind_refusal(run, self.capabilities) or self._pool.refusal(run.resources, "docker")
         if problem:
             return problem
+        source = self._local_engine()
         for engine in self.engines.values():
-            problem = engine.images.problem(run.module)
+            problem = engine.image_problem(run.module, source)
             if problem:
                 return problem
         return None
+
+    def _local_engine(self) -> Engine | None:
+        """The engine of this machine, which images are sent from: one of the run's, or the default."""
+        local = next((e for e in self.engines.values() if e.files is None and e.alive), None)
+        if local is None and self._source is None:
+            self._source = this_machines_engine() or False
+        return local or self._source or None
 
     # ----- running ------------------------------------------------------------------------
     def submit(self, run: RunRequest) -> Placement:
@@ -109,51 +118,78 @@ class DockerBackend(PooledBackend):
         placement = self._pool.place(run.job_id, run.resources)
         engine = self.engines[placement.host]
         self._count += 1
-        problem = engine.images.problem(run.module)
+        folder = self._lay_out(run, placement, engine)
+        problem = engine.image_problem(run.module, self._local_engine())
+        if problem is None and engine.files is not None and run.manifest.kind == "apeer":
+            problem = (f"APEER modules run only on Docker hosts that see this machine's files, and "
+                       f"{engine.label} does not; run it on this machine's engine")
         if problem:  # the engine asks refusal() first; a direct caller may not have
-            self._early_failure(run, self._lay_out(run, placement), problem)
-            return placement
+            self._early_failure(run, folder, problem)
+            return folder.placement
         image = engine.images.image_for(run.module)
-        placement = replace(placement, image=image.reference)
-        folder = self._lay_out(run, placement)
+        folder.placement = replace(folder.placement, image=image.reference)
         memory_gb = self.memory_override or run.resources.memory_gb
-        plan = ContainerPlan(image=image.id, entrypoint=run.manifest.entrypoint, task_folder=folder.root,
-                             threads=placement.threads, memory_gb=memory_gb,
-                             network=run.manifest.resources.network, gpu_ids=placement.gpu_ids,
-                             labels={names.LABEL_RUN: self.run_label, names.LABEL_RUNNER: runner_label(),
-                                     "org.lamella.node": run.node, "org.lamella.item": run.item},
-                             apeer_inputs=_apeer_inputs(run, folder) if _is_apeer(run) else None)
         try:
-            container = engine.client.containers.create(**container_settings(plan),
+            settings, volume = self._settings(run, folder, engine, image.id, memory_gb)
+            container = engine.client.containers.create(**settings,
                                                         name=f"lamella-{self.run_label}-{self._count}")
         except Exception as exc:
-            self._early_failure(run, folder, f"the container could not be created: {_api_reason(exc)}")
+            self._early_failure(run, folder, f"the container could not be created on {engine.label}: "
+                                f"{api_reason(exc)}")
             return folder.placement
-        task = _Task(run, folder, container, time.monotonic(), memory_limit_bytes(memory_gb))
+        task = _Task(run, folder, engine, container, time.monotonic(), memory_limit_bytes(memory_gb), volume)
         self._tasks[run.job_id] = task
         try:
             container.start()
         except Exception as exc:
             self._forget(run.job_id, free=False)
-            self._early_failure(run, folder, _start_failure(exc, placement))
+            self._early_failure(run, folder, start_failure(exc, folder.placement))
             return folder.placement
         threading.Thread(target=self._follow, args=(task,), daemon=True,
                          name=f"lamella-docker-{run.node}").start()
         return folder.placement
 
-    def _lay_out(self, run: RunRequest, placement: Placement) -> TaskFolder:
+    def _lay_out(self, run: RunRequest, placement: Placement, engine: Engine) -> TaskFolder:
         root = self.root / f"{self._count:06d}"
         sources = {port: [file.locator for file in files] for port, files in run.inputs.items()}
-        # Copies, not links: a container sees only what is inside its mounts.
-        folder = lay_out(root, run, replace(placement, gpu_ids=_in_container(placement.gpu_ids)),
-                         sources=sources, link=False)
+        # A mounted folder holds copies (a container sees only what is inside its mounts);
+        # for a remote engine the folder only describes the task: links do.
+        folder = lay_out(root, run, replace(placement, gpu_ids=in_container(placement.gpu_ids)),
+                         sources=sources, link=engine.files is not None)
         folder.placement = replace(folder.placement, gpu_ids=placement.gpu_ids)
-        if os.getuid() == 0:
+        if os.getuid() == 0 and engine.files is None:
             # The container runs as nobody: it must be able to write its outputs.
             for path in (root, root / "outputs"):
                 path.chmod(0o777)
         self._folders[run.job_id] = folder
         return folder
+
+    def _settings(self, run: RunRequest, folder: TaskFolder, engine: Engine, image: str,
+                  memory_gb: float) -> tuple[dict[str, Any], str | None]:
+        """The container's settings, and the task volume made for it on a remote engine."""
+        plan = ContainerPlan(image=image, entrypoint=run.manifest.entrypoint, task_folder=folder.root,
+                             threads=folder.placement.threads, memory_gb=memory_gb,
+                             network=run.manifest.resources.network, gpu_ids=folder.placement.gpu_ids,
+                             labels={names.LABEL_RUN: self.run_label, names.LABEL_RUNNER: runner_label(),
+                                     "org.lamella.node": run.node, "org.lamella.item": run.item},
+                             apeer_inputs=apeer_inputs(run, folder) if run.manifest.kind == "apeer" else None)
+        settings = container_settings(plan)
+        if engine.files is None:
+            return settings, None
+        volume = self._ship(run, folder, engine)
+        settings["volumes"] = task_mounts(volume)
+        return settings, volume
+
+    def _ship(self, run: RunRequest, folder: TaskFolder, engine: Engine) -> str:
+        """Send the inputs to a remote engine's store and make the task's volume there."""
+        assert engine.files is not None
+        engine.files.ship([(f.digest, f.locator) for files in run.inputs.values() for f in files])
+        links = {path.relative_to(folder.root).as_posix(): file.digest
+                 for port, paths in folder.inputs.items()
+                 for path, file in zip(paths, run.inputs[port], strict=True)}
+        return engine.files.task_volume(f"lamella-{self.run_label}-{self._count}",
+                                        {"task.json": (folder.root / "task.json").read_bytes()}, links,
+                                        user=default_user())
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
         # Its reservation is given back when the result is collected, as for any run: until
@@ -161,26 +197,28 @@ class DockerBackend(PooledBackend):
         self._failed_early.add(run.job_id)
         self._updates.put(read_result(folder, run.job_id, ok=False, error=error))
 
+    # ----- following a container ----------------------------------------------------------
     def _follow(self, task: _Task) -> None:
         """Copy the container's output to the log, then report how it ended (a thread)."""
+        stream = None
         try:
             stream = task.container.logs(stream=True, follow=True)
-        except Exception:
-            stream = None
-        try:
-            ended = self._read_to_end(task, stream) if stream is not None else None
+            ended: tuple[int, bool] | None = self._read_to_end(task, stream)
         except Exception:
             ended = None
         finally:
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(Exception):
+                    stream.close()
         if task.cancelled.is_set():
             return
-        if ended is None:
+        if ended is not None:
+            self._updates.put(("ended", task.run.job_id, *ended))
+        elif not task.engine.answers():
+            self._updates.put(("lost", task.run.job_id))
+        else:
             self._updates.put(NodeResult(task.run.job_id, False, error="the container vanished",
                                          log=task.folder.log, placement=task.folder.placement))
-        else:
-            self._updates.put(("ended", task.run.job_id, *ended))  # type: ignore[arg-type]
 
     def _read_to_end(self, task: _Task, stream: Any) -> tuple[int, bool]:
         """Follow ``stream`` to the container's end; return its exit status and whether OOM killed it."""
@@ -199,39 +237,47 @@ class DockerBackend(PooledBackend):
             log.writelines(line + b"\n" for line in whole.split(b"\n")[:-1] if not line.startswith(_PROGRESS))
             if whole and not whole.endswith(b"\n"):
                 log.write(whole.rsplit(b"\n", 1)[-1] + b"\n")
+        if task.engine.files is not None:  # a remote task's outputs come back from its volume
+            task.engine.files.fetch(task.container, "/task/outputs", task.folder.root / "outputs")
         task.container.reload()
         return status, bool(task.container.attrs["State"].get("OOMKilled"))
 
     def _lines(self, task: _Task, lines: list[bytes], log: Any) -> None:
         for line in lines:
-            text = line.decode("utf-8", "replace")
             if line.startswith(_PROGRESS):
-                self._updates.put(progress_update(task.run.job_id, text))
+                self._updates.put(progress_update(task.run.job_id, line.decode("utf-8", "replace")))
             else:
                 log.write(line + b"\n")
         log.flush()
 
+    # ----- results ------------------------------------------------------------------------
     def poll(self, timeout: float) -> list[NodeProgress | NodeResult]:
         """Wait up to ``timeout`` for progress or an ended container; stop overdue ones."""
-        updates: list[NodeProgress | NodeResult] = []
+        raw: list[Any] = []
         deadline = time.monotonic() + timeout
-        while not updates:
+        while not raw:
             with contextlib.suppress(queue.Empty):
-                updates.append(self._updates.get(timeout=max(0.0, min(0.2, deadline - time.monotonic()))))
-            updates += self._overdue()
+                raw.append(self._updates.get(timeout=max(0.0, min(0.2, deadline - time.monotonic()))))
+            raw += self._overdue()
             if time.monotonic() >= deadline:
                 break
         while True:
             try:
-                updates.append(self._updates.get_nowait())
+                raw.append(self._updates.get_nowait())
             except queue.Empty:
                 break
-        for update in updates:
-            if isinstance(update, NodeResult) and update.job_id in self._failed_early:
-                self._failed_early.discard(update.job_id)
-                self._pool.free(update.job_id)
-        return [self._result(update) if isinstance(update, tuple) else update for update in updates
-                if not (isinstance(update, NodeProgress) and update.job_id not in self._tasks)]
+        updates = [u for update in raw if (u := self._update(update)) is not None]
+        return updates + self._start_waiting()
+
+    def _update(self, update: Any) -> NodeProgress | NodeResult | None:
+        if isinstance(update, tuple):
+            return self._result(update) if update[0] == "ended" else self._lost(update[1])
+        if isinstance(update, NodeResult) and update.job_id in self._failed_early:
+            self._failed_early.discard(update.job_id)
+            self._pool.free(update.job_id)
+        if isinstance(update, NodeProgress) and update.job_id not in self._tasks:
+            return None  # from a container cancelled or lost meanwhile
+        return update
 
     def _result(self, ended: tuple[str, str, int, bool]) -> NodeResult:
         _, job_id, status, oom = ended
@@ -239,20 +285,43 @@ class DockerBackend(PooledBackend):
         self._forget(job_id)
         cap_log(task.folder.log)
         if status == 0 and task.run.manifest.kind == "apeer":
-            problem = _apeer_listing(task)
+            problem = apeer_listing(task.run, task.folder)
             if problem:
                 return read_result(task.folder, job_id, ok=False, exit_status=status, error=problem)
         if status == 0:
             return read_result(task.folder, job_id, ok=True)
         if oom or (status == _OOM_STATUS and task.memory_limit):
-            error = f"out of memory (limit {task.memory_limit // 1024**2} MB); give the node more " \
-                    "with --memory-limit or the module's resources.memory_gb"
+            error = (f"out of memory (limit {task.memory_limit // 1024**2} MB); give the node more "
+                     "with --memory-limit or the module's resources.memory_gb")
             if not oom:
                 error = f"killed (exit status 137), probably {error}"
         else:
-            status = _as_signal(status)
+            status = as_signal(status)
             error = error_line(task.folder.log, status)
         return read_result(task.folder, job_id, ok=False, exit_status=status, error=error)
+
+    def _lost(self, job_id: str) -> NodeProgress | NodeResult:
+        """A run's engine stopped answering: retire that host and run the node elsewhere."""
+        task = self._tasks.pop(job_id)
+        self._pool.free(job_id)
+        task.engine.alive = False
+        self._pool.retire(task.engine.label)
+        self._folders.pop(job_id, None)
+        shutil.rmtree(task.folder.root, ignore_errors=True)
+        if self._pool.refusal(task.run.resources, "docker") is None:
+            self._waiting.append(task.run)
+            return NodeProgress(job_id, 0.0, f"Docker host {task.engine.label} stopped answering; "
+                                "running the node again on another host")
+        return NodeResult(job_id, False, error=f"Docker host {task.engine.label} stopped answering "
+                          "while the node ran, and no other host can take it")
+
+    def _start_waiting(self) -> list[NodeProgress | NodeResult]:
+        started: list[NodeProgress | NodeResult] = []
+        while self._waiting and self._pool.can_place(self._waiting[0].resources):
+            run = self._waiting.pop(0)
+            placement = self.submit(run)
+            started.append(NodeProgress(run.job_id, 0.0, f"running again on {placement.host}"))
+        return started
 
     def _overdue(self) -> list[NodeResult]:
         ended = []
@@ -269,9 +338,13 @@ class DockerBackend(PooledBackend):
             self._pool.free(job_id)
         with contextlib.suppress(Exception):
             task.container.remove(force=True)
+        if task.volume is not None and task.engine.files is not None:
+            with contextlib.suppress(Exception):
+                task.engine.files.remove(task.volume)
 
     def cancel(self, job_id: str) -> None:
         """Stop and remove the run's container; its folder stays until :meth:`release`."""
+        self._waiting = [run for run in self._waiting if run.job_id != job_id]
         task = self._tasks.get(job_id)
         if task is None:
             return
@@ -287,6 +360,7 @@ class DockerBackend(PooledBackend):
 
     def close(self) -> None:
         """Remove every container this backend started and its scratch folder."""
+        self._waiting.clear()
         for job_id in list(self._tasks):
             self.cancel(job_id)
         self._folders.clear()
@@ -294,71 +368,3 @@ class DockerBackend(PooledBackend):
         for engine in self.engines.values():
             with contextlib.suppress(Exception):
                 engine.client.close()
-
-
-def _connect(host: DockerHost) -> _Engine:
-    client = connect(host)
-    remove_stale_containers(client)
-    # This machine's engine is named as the machine is; others by their given name or address.
-    label = host.name or (socket.gethostname() if host.url == DEFAULT_HOST else host.url)
-    return _Engine(host, client, ImageCheck(client, label), label)
-
-
-def _capacity(engine: _Engine, jobs: int, gpu_ids: tuple[str, ...] | None) -> HostCapacity:
-    info = engine.client.info()
-    cpus = int(info.get("NCPU") or 1)
-    slots = engine.host.slots or jobs
-    memory = engine.host.memory_gb or float(info.get("MemTotal") or 0) / 1024**3
-    gpus = engine.host.gpus if engine.host.gpus is not None else (gpu_ids or ())
-    return HostCapacity(engine.label, slots, memory, tuple(gpus), max(1, cpus // max(1, slots)))
-
-
-def _is_apeer(run: RunRequest) -> bool:
-    return run.manifest.kind == "apeer"
-
-
-def _apeer_inputs(run: RunRequest, folder: TaskFolder) -> dict[str, Any]:
-    """The WFE input JSON of an APEER run, also written where the dev kit looks without it."""
-    inputs = {port: [p.relative_to(folder.root / "inputs").as_posix() for p in paths]
-              for port, paths in folder.inputs.items()}
-    values = apeer_environment(run.module.folder, run.manifest, run.params, inputs)
-    params = folder.root / "params"
-    params.mkdir(exist_ok=True)
-    (params / "WFE_input_params.json").write_text(json.dumps(values))
-    (folder.root / "outputs").chmod(0o777)  # root without capabilities writes only where all may
-    return values
-
-
-def _apeer_listing(task: _Task) -> str | None:
-    """Turn an APEER module's output file into Lamella's outputs.json; the problem, if any."""
-    outputs = task.folder.root / "outputs"
-    listing = apeer_outputs_listing(task.run.module.folder, outputs)
-    if isinstance(listing, str):
-        return listing
-    (outputs / OUTPUT_PARAMS_FILE).unlink()
-    (outputs / "outputs.json").write_text(json.dumps({"outputs": listing}))
-    return None
-
-
-def _as_signal(status: int) -> int:
-    """A container's 128+N exit status as -N (killed by signal N), as a local process reports it."""
-    return -(status - 128) if 128 < status < 128 + 32 else status
-
-
-def _in_container(gpu_ids: tuple[str, ...]) -> tuple[str, ...]:
-    """Inside a container its GPUs are numbered from 0, whatever their ids on the host."""
-    return tuple(str(i) for i in range(len(gpu_ids)))
-
-
-def _api_reason(exc: BaseException) -> str:
-    explanation = getattr(exc, "explanation", None)
-    return str(explanation or exc).splitlines()[0][:300]
-
-
-def _start_failure(exc: BaseException, placement: Placement) -> str:
-    reason = _api_reason(exc)
-    if placement.gpu_ids and ("device driver" in reason or "gpu" in reason.lower()):
-        return (f"GPU {','.join(placement.gpu_ids)} could not be given to the container on "
-                f"{placement.host} ({reason}); install the NVIDIA Container Toolkit there, or run "
-                "without --gpus (modules with resources.gpu 'optional' then use the CPU)")
-    return f"the container could not start: {reason}"

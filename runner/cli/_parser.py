@@ -69,9 +69,9 @@ def _add_run(run: argparse.ArgumentParser) -> None:
                      "local (warm worker processes, the default), isolated (a fresh process "
                      "per node, sharing no files with the cache) or docker (each node in its "
                      "module's image; build them with `lamella module build --all`)")
-    run.add_argument("--docker-host", action="append", default=[], metavar="URL",
-                     help="Docker engine for --backend docker (repeatable; default: this "
-                     "machine's), e.g. unix:///var/run/docker.sock")
+    run.add_argument("--docker-host", action="append", default=[], metavar="URL|FILE",
+                     help="Docker engine for --backend docker, or a hosts file listing several "
+                     "(repeatable; default: this machine's), e.g. tcp://gpu-box:2376")
     run.add_argument("--memory-limit", metavar="SIZE", help="container memory limit for every "
                      "node with --backend docker, e.g. 4GB (default: each module's "
                      "resources.memory_gb)")

@@ -10,7 +10,7 @@ user's SSH keys and config apply. Every failure is one line that names the host.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,17 @@ class DockerHost:
     slots: int | None = None
     gpus: tuple[str, ...] | None = None
     memory_gb: float | None = None
-    labels: dict[str, str] = field(default_factory=dict)
+    shares_files: bool | None = None  # None: true for a unix:// socket (this machine)
 
     @property
     def label(self) -> str:
         """The name events and the record use: the given name, else the address."""
         return self.name or self.url
+
+    @property
+    def sees_local_files(self) -> bool:
+        """True if task folders on this machine can be mounted into its containers."""
+        return self.shares_files if self.shares_files is not None else self.url.startswith("unix://")
 
 
 def connect(host: DockerHost) -> Any:

@@ -52,7 +52,7 @@ def _runner_alive(label: str) -> bool:
 
 
 def remove_stale_containers(client: Any) -> list[str]:
-    """Remove task containers whose runner is gone; return their names."""
+    """Remove task containers and task volumes whose runner is gone; return their names."""
     import docker.errors
 
     removed = []
@@ -68,4 +68,21 @@ def remove_stale_containers(client: Any) -> list[str]:
                 continue
             raise
         removed.append(container.name)
+    removed += _remove_stale_volumes(client)
+    return removed
+
+
+def _remove_stale_volumes(client: Any) -> list[str]:
+    """Task volumes (remote hosts) whose runner is gone, after their containers."""
+    import docker.errors
+
+    removed = []
+    for volume in client.volumes.list(filters={"label": names.LABEL_RUNNER}):
+        if _runner_alive((volume.attrs.get("Labels") or {}).get(names.LABEL_RUNNER, "")):
+            continue
+        try:
+            volume.remove(force=True)
+        except docker.errors.APIError:
+            continue  # in use by a container another runner still has, or removed already
+        removed.append(volume.name)
     return removed

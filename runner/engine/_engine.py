@@ -256,6 +256,8 @@ class Engine:
             return
         del self._running[update.job_id]
         job.log = update.log or job.log
+        # Where it ended, which is not where it started if its host was lost and it ran again.
+        job.placement = update.placement or job.placement
         try:
             if update.changed_inputs:
                 self._fail_for_writing_inputs(job, update)

@@ -158,9 +158,12 @@ def start_engine(folder: Path) -> tuple[subprocess.Popen[bytes], RemoteEngine]:
     server, client_tls = make_certificates(folder / "tls")
     port = _free_port()
     log = folder / "dockerd.log"
+    # Its own bridge: with --bridge none a dockerd deletes the default bridge, docker0, which
+    # belongs to this machine's engine (its containers with a network would lose it).
+    bridge = _make_bridge(folder.name)
     command = ["dockerd", "--data-root", folder / "root", "--exec-root", folder / "exec",
                "--pidfile", folder / "pid", "-H", f"tcp://127.0.0.1:{port}", "-H", f"unix://{folder}/sock",
-               "--bridge", "none", "--iptables=false", "--ip-forward=false", "--ip-masq=false",
+               "--bridge", bridge, "--iptables=false", "--ip-forward=false", "--ip-masq=false",
                "--tlsverify", "--tlscacert", server / "ca.pem", "--tlscert", server / "cert.pem",
                "--tlskey", server / "key.pem", "--log-level", "warn"]
     with log.open("wb") as output:
@@ -171,8 +174,24 @@ def start_engine(folder: Path) -> tuple[subprocess.Popen[bytes], RemoteEngine]:
         client = _wait_for_engine(process, url, client_tls, log)
     except BaseException:
         _stop(process)
+        subprocess.run(["ip", "link", "delete", bridge], capture_output=True)
         raise
     return process, RemoteEngine(url, client_tls, f"unix://{folder}/sock", client, folder)
+
+
+def _bridge_name(folder_name: str) -> str:
+    return folder_name.replace("-", "")[:15]
+
+
+def _make_bridge(folder_name: str) -> str:
+    """A bridge interface of its own for a second engine (see start_engine)."""
+    name = _bridge_name(folder_name)
+    subnet = 200 + sum(map(ord, name)) % 50
+    for command in (["ip", "link", "add", name, "type", "bridge"],
+                    ["ip", "addr", "add", f"10.231.{subnet}.1/24", "dev", name],
+                    ["ip", "link", "set", name, "up"]):
+        subprocess.run(command, check=True, capture_output=True)
+    return name
 
 
 def _wait_for_engine(process: subprocess.Popen[bytes], url: str, tls: Path, log: Path) -> Any:
@@ -198,6 +217,7 @@ def stop_engine(process: subprocess.Popen[bytes], engine: RemoteEngine) -> None:
     with contextlib.suppress(Exception):
         engine.client.close()
     _stop(process)
+    subprocess.run(["ip", "link", "delete", _bridge_name(engine.folder.name)], capture_output=True)
     _unmount_below(engine.folder)
     shutil.rmtree(engine.folder, ignore_errors=True)
 
@@ -206,7 +226,7 @@ def stop_engine(process: subprocess.Popen[bytes], engine: RemoteEngine) -> None:
 def remote_engine() -> Iterator[RemoteEngine]:
     """A second Docker engine on loopback over TLS, for the whole session (see the docstring)."""
     docker_client()  # no engine or SDK here: skip (fail in CI), as every Docker test does
-    _requirements("dockerd", "openssl")
+    _requirements("dockerd", "openssl", "ip")
     folder = _short_folder("lre-")
     with pytest.MonkeyPatch.context() as patch:
         # requests lets these override the CA that docker-py's TLSConfig sets, on every
