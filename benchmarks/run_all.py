@@ -22,13 +22,15 @@ import bench_editor
 import bench_memory
 import bench_overhead
 import bench_session
+import bench_two_engines
 import bench_warm
 from _common import BENCH_DIR, CACHES, Config, compile_bytecode, git_commit, machine
 from _report import write_report
 
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
               "memory": bench_memory, "session": bench_session, "backends": bench_backends,
-              "editor": bench_editor, "docker": bench_docker}
+              "editor": bench_editor, "docker": bench_docker,
+              "two-engines": bench_two_engines}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
