@@ -50,6 +50,10 @@ def _main(args: list[str]) -> int:
     json_events = "--json-events" in args
     try:
         return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`lamella images list | head`): nothing more to say, to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if debug:
             import traceback  # only here: most runs never need it

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from rich.markup import escape
-from rich.table import Table
 
 from lamella.core.catalog import Catalog, ModuleEntry
 from lamella.core.errors import LamellaError
@@ -79,23 +78,28 @@ def _python_modules(catalog: Catalog) -> list[ModuleEntry]:
 def images_list(args: argparse.Namespace) -> None:
     """List Lamella's images on the engine: size, and what each adds to the image below it."""
     client = _client(args)
-    images = client.images.list(filters={"label": names.LABEL_KIND})
+    images = [i for i in client.images.list(filters={"label": names.LABEL_KIND}) if i.tags]
     sizes = {i.labels.get(names.LABEL_KIND): int(i.attrs.get("Size", 0)) for i in images
              if i.labels.get(names.LABEL_KIND) in ("base", "runtime")}
-    table = Table("image", "kind", "size", "adds", "built from", box=None, pad_edge=False)
+    rows = [("image", "kind", "size", "adds", "built from")]
     for image in sorted(images, key=lambda i: (_KIND_ORDER.get(i.labels.get(names.LABEL_KIND, ""), 9),
-                                                 i.tags[0] if i.tags else "")):
+                                                 i.tags[0])):
         kind = image.labels.get(names.LABEL_KIND, "")
         size = int(image.attrs.get("Size", 0))
         below = sizes.get(_BELOW.get(kind, ""))
-        table.add_row(escape(", ".join(image.tags) or image.short_id), kind, _size(size),
-                      _size(size - below) if below is not None else "-",
-                      escape(image.labels.get(names.LABEL_MODULE, "")))
-    out_console().print(table)
+        rows.append((", ".join(image.tags), kind, _size(size),
+                     _size(size - below) if below is not None else "-",
+                     image.labels.get(names.LABEL_MODULE, "")))
+    # Plain columns, never cut: the list is read by people and by scripts alike.
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _size(size: int) -> str:
-    return f"{size / _MB:.0f} MB" if size >= _MB else f"{size / 1000:.0f} kB"
+    if abs(size) >= _MB:
+        return f"{size / _MB:.0f} MB"
+    return f"{size / 1000:.0f} kB" if abs(size) >= 1000 else f"{size} B"
 
 
 _BELOW = {"runtime": "base", "module": "runtime"}

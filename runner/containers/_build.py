@@ -18,6 +18,7 @@ Every build runs with ``network_mode="none"``: wheels come from the host's wheel
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import subprocess
@@ -257,6 +258,7 @@ def _docker_build(client: Any, context: Path, tag: str, labels: dict[str, str], 
 
     started = time.monotonic()
     say(f"building {tag}")
+    replaced = _image_id(client, tag)
     try:
         client.images.build(path=str(context), tag=tag, labels=labels, buildargs=buildargs or {},
                             network_mode="none", rm=True, forcerm=True, pull=False)
@@ -264,7 +266,21 @@ def _docker_build(client: Any, context: Path, tag: str, labels: dict[str, str], 
         raise BuildError(f"building {tag} failed: {_build_tail(exc)}") from None
     except docker.errors.APIError as exc:
         raise BuildError(f"building {tag} failed: {exc.explanation or exc}") from None
-    return _built(client, tag, started)
+    built = _built(client, tag, started)
+    if replaced and replaced != built.image_id:
+        # The image this one replaces keeps no tag: left, it would only take space.
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(replaced, noprune=False)
+    return built
+
+
+def _image_id(client: Any, tag: str) -> str | None:
+    import docker.errors
+
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
 
 
 def _build_tail(exc: Any) -> str:
