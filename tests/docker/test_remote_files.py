@@ -57,7 +57,9 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 
 def run_in(client: Any, volume: str, script: str, *, user: str = NOBODY) -> tuple[int, str]:
     """Run ``sh -c script`` in a sandboxed container with a task's mounts; (status, output)."""
-    container = client.containers.create(RUNTIME, ["sh", "-c", script], volumes=task_mounts(volume),
+    # One ordered stream: the engine may hand stdout and stderr lines over out of order.
+    container = client.containers.create(RUNTIME, ["sh", "-c", "exec 2>&1\n" + script],
+                                         volumes=task_mounts(volume),
                                          user=user, network_mode="none", cap_drop=["ALL"],
                                          security_opt=["no-new-privileges"])
     try:
