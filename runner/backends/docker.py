@@ -89,7 +89,8 @@ class DockerBackend(PooledBackend):
         self._updates: queue.Queue[Any] = queue.Queue()
         self._failed_early: set[str] = set()
         self._waiting: list[RunRequest] = []  # runs whose host was lost, to run again
-        self._source: Engine | bool | None = None  # this machine's engine when not one of the hosts
+        # This machine's engine when it is not one of the hosts; False: looked, none answers.
+        self._source: Engine | bool | None = None
         self._count = 0
 
     # ----- what can run -------------------------------------------------------------------
@@ -110,7 +111,7 @@ class DockerBackend(PooledBackend):
         local = next((e for e in self.engines.values() if e.files is None and e.alive), None)
         if local is None and self._source is None:
             self._source = this_machines_engine() or False
-        return local or self._source or None
+        return local or (self._source if isinstance(self._source, Engine) else None)
 
     # ----- running ------------------------------------------------------------------------
     def submit(self, run: RunRequest) -> Placement:

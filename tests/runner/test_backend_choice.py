@@ -76,7 +76,7 @@ def test_an_unknown_backend_is_refused_with_the_names(workdir: Path) -> None:
     done = lamella("run", "chain.yaml", "--modules", "mods", "--backend", "isolatd", cwd=workdir)
     assert done.returncode == 2
     assert done.stderr.strip() == ("error: --backend isolatd: no such backend (did you mean "
-                                   "'isolated'?) (backends: isolated, local)")
+                                   "'isolated'?) (backends: docker, isolated, local)")
 
 
 def test_until_runs_only_what_the_node_needs(workdir: Path) -> None:
