@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 from statistics import median
 
 from _common import Config, Row, Section, Spread, ratios, shown
@@ -71,7 +72,7 @@ def run(config: Config) -> Section:
                 "bare `docker run --rm` of each node's module image importing the module's code, "
                 "median of " + str(1 if config.quick else FLOOR_ROUNDS) + " per module; above the "
                 "floor = docker − local − floor, per node, median over nodes."),
-        commands=[shown(command(Path_("X"), Path_("DIR"), name)) for name in ("local", "docker")]
+        commands=[shown(command(Path("X"), Path("DIR"), name)) for name in ("local", "docker")]
         + [shown(floor_command("IMAGE"))],
         rows=[
             Row("docker / local wall time", ratios(docker, local).text(3)),
@@ -93,8 +94,3 @@ def run(config: Config) -> Section:
         ],
     )
 
-
-def Path_(text: str):  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
-    return Path(text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,13 @@ OUTPUT_PARAMS_FILE = "lamella-apeer-outputs.json"
 _DEFAULT_WORKDIR = "/usr/src/app"
 
 
+@dataclass(frozen=True)
 class ApeerEntry:
     """What an APEER module's own Dockerfile says about running it: folder and command."""
 
-    def __init__(self, workdir: str, entrypoint: list[str], cmd: list[str]) -> None:
-        self.workdir, self.entrypoint, self.cmd = workdir, entrypoint, cmd
+    workdir: str
+    entrypoint: list[str]
+    cmd: list[str]
 
 
 def apeer_entry(folder: Path) -> ApeerEntry:
@@ -79,7 +81,7 @@ def _command(rest: str, dockerfile: Path) -> list[str]:
             raise LamellaError(f"{dockerfile}: '{rest}' is not a JSON list of words; write e.g. "
                                "[\"python\", \"apeer_main.py\"]") from None
         return [str(w) for w in words]
-    return ["/bin/sh", "-c", rest] if rest else shlex.split(rest)
+    return ["/bin/sh", "-c", rest] if rest else []  # the shell form, as Docker runs it
 
 
 def apeer_dockerfile(entry: ApeerEntry, extras: list[str], runtime: str) -> str:

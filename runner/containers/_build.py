@@ -36,6 +36,7 @@ from lamella.core.errors import LamellaError
 from lamella.core.manifest import Manifest
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._apeer import apeer_dockerfile, apeer_entry
+from lamella.runner.containers._client import find_image
 from lamella.runner.containers._wheelhouse import (
     build_lamella_wheel,
     fetch_wheels,
@@ -234,22 +235,14 @@ def _recipe_digest() -> str:
 # ----- shared -------------------------------------------------------------------------------
 def _labelled(client: Any, tag: str, labels: dict[str, str]) -> bool:
     """True if image ``tag`` exists and carries every one of ``labels``."""
-    import docker.errors
-
-    try:
-        have = client.images.get(tag).labels or {}
-    except docker.errors.ImageNotFound:
-        return False
-    return all(have.get(key) == value for key, value in labels.items())
+    image = find_image(client, tag)
+    have = (image.labels or {}) if image is not None else None
+    return have is not None and all(have.get(key) == value for key, value in labels.items())
 
 
 def _require_image(client: Any, tag: str, command: str) -> None:
-    import docker.errors
-
-    try:
-        client.images.get(tag)
-    except docker.errors.ImageNotFound:
-        raise BuildError(f"image {tag} is not on this Docker engine; build it first: {command}") from None
+    if find_image(client, tag) is None:
+        raise BuildError(f"image {tag} is not on this Docker engine; build it first: {command}")
 
 
 def _docker_build(client: Any, context: Path, tag: str, labels: dict[str, str], *,
@@ -258,7 +251,8 @@ def _docker_build(client: Any, context: Path, tag: str, labels: dict[str, str], 
 
     started = time.monotonic()
     say(f"building {tag}")
-    replaced = _image_id(client, tag)
+    before = find_image(client, tag)
+    replaced = before.id if before is not None else None
     try:
         client.images.build(path=str(context), tag=tag, labels=labels, buildargs=buildargs or {},
                             network_mode="none", rm=True, forcerm=True, pull=False)
@@ -273,14 +267,6 @@ def _docker_build(client: Any, context: Path, tag: str, labels: dict[str, str], 
             client.images.remove(replaced, noprune=False)
     return built
 
-
-def _image_id(client: Any, tag: str) -> str | None:
-    import docker.errors
-
-    try:
-        return str(client.images.get(tag).id)
-    except docker.errors.ImageNotFound:
-        return None
 
 
 def _build_tail(exc: Any) -> str:

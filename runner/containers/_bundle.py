@@ -23,6 +23,8 @@ from typing import Any
 from lamella.core.errors import LamellaError
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._build import lamella_version
+from lamella.runner.containers._client import find_image
+from lamella.runner.containers._remote import add_bytes
 from lamella.runner.containers._wheelhouse import stack_pins, wheelhouse_dir
 
 __all__ = ["BundleError", "BundleSummary", "export_bundle", "import_bundle"]
@@ -63,7 +65,7 @@ def export_bundle(client: Any, target: Path) -> BundleSummary:
                     "images": {tag: client.images.get(tag).id for tag in tags},
                     "wheels": [w.relative_to(wheelhouse_dir()).as_posix() for w in wheels]}
         with tarfile.open(partial, "w") as bundle:
-            _add_bytes(bundle, BUNDLE_FILE, json.dumps(contents, indent=1).encode())
+            add_bytes(bundle, BUNDLE_FILE, json.dumps(contents, indent=1).encode())
             bundle.add(saved, arcname=_IMAGES)
             for wheel in wheels:
                 bundle.add(wheel, arcname=f"wheels/{wheel.relative_to(wheelhouse_dir()).as_posix()}")
@@ -80,14 +82,6 @@ def _save_images(client: Any, tags: list[str], into: Path) -> None:
             out.write(chunk)
 
 
-def _add_bytes(bundle: tarfile.TarFile, name: str, data: bytes) -> None:
-    import io
-
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    bundle.addfile(info, io.BytesIO(data))
-
-
 def import_bundle(client: Any, source: Path) -> BundleSummary:
     """Load a bundle's images into ``client``'s engine and its wheels into the wheelhouse."""
     try:
@@ -102,7 +96,7 @@ def import_bundle(client: Any, source: Path) -> BundleSummary:
             raise BundleError(f"{source}: holds no {_IMAGES}; export the bundle again")
         client.images.load(images)
         count = _import_wheels(bundle, contents)
-    missing = [tag for tag in contents["images"] if not _present(client, tag)]
+    missing = [tag for tag in contents["images"] if find_image(client, tag) is None]
     if missing:
         raise BundleError(f"{source}: the engine did not load {', '.join(missing)}")
     return BundleSummary(sorted(contents["images"]), count, source.stat().st_size)
@@ -141,12 +135,3 @@ def _import_wheels(bundle: tarfile.TarFile, contents: dict[str, Any]) -> int:
         count += 1
     return count
 
-
-def _present(client: Any, tag: str) -> bool:
-    import docker.errors
-
-    try:
-        client.images.get(tag)
-    except docker.errors.ImageNotFound:
-        return False
-    return True

@@ -16,7 +16,7 @@ from typing import Any
 
 from lamella.core.errors import LamellaError
 
-__all__ = ["DEFAULT_HOST", "DockerHost", "EngineUnreachable", "connect"]
+__all__ = ["DEFAULT_HOST", "DockerHost", "EngineUnreachable", "connect", "find_image"]
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 _API_TIMEOUT_S = 60
@@ -79,6 +79,16 @@ def connect(host: DockerHost) -> Any:
         raise EngineUnreachable(f"Docker engine at {host.label}: not reachable ({_reason(exc)}); "
                                 f"{_hint(host)}") from None
     return client
+
+
+def find_image(client: Any, tag: str) -> Any | None:
+    """Image ``tag`` on ``client``'s engine, or None if it has none of that name."""
+    import docker.errors
+
+    try:
+        return client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return None
 
 
 def _tls(host: DockerHost) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 from lamella.core.catalog import sdk_digest
 from lamella.runner.backends.base import ModuleIdentity
 from lamella.runner.containers import _names as names
+from lamella.runner.containers._client import find_image
 
 __all__ = ["ImageCheck", "ModuleImage", "build_command"]
 
@@ -66,12 +67,9 @@ class ImageCheck:
         return self._images[key]
 
     def _check(self, module: ModuleIdentity) -> ModuleImage | str:
-        import docker.errors
-
         tag = names.module_image(module.manifest)
-        try:
-            image = self.client.images.get(tag)
-        except docker.errors.ImageNotFound:
+        image = find_image(self.client, tag)
+        if image is None:
             how = build_command(module) if module.manifest.kind != "container" else f"docker pull {tag}"
             return f"image {tag} of module {module.ref} is not on Docker host {self.host}; build it: {how}"
         if module.manifest.kind == "container":

@@ -44,11 +44,21 @@ from typing import IO, Any
 from lamella.core.errors import LamellaError
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._build import lamella_version
+from lamella.runner.containers._client import find_image
 from lamella.runner.containers._sandbox import NOBODY, TASK_MOUNT
 from lamella.runner.containers._stale import runner_label
 
-__all__ = ["STORE_MOUNT", "STORE_VOLUME", "HostFiles", "RemoteFilesError", "UnsafeArchive", "ensure_image",
-           "extract_folder", "task_mounts"]
+__all__ = [
+    "STORE_MOUNT",
+    "STORE_VOLUME",
+    "HostFiles",
+    "RemoteFilesError",
+    "UnsafeArchive",
+    "add_bytes",
+    "ensure_image",
+    "extract_folder",
+    "task_mounts",
+]
 
 STORE_VOLUME = "lamella-store"
 STORE_MOUNT = "/store"
@@ -112,12 +122,8 @@ def ensure_image(source: Any, target: Any, tag: str) -> str:
 
 
 def _image_id(client: Any, tag: str) -> str | None:
-    import docker.errors
-
-    try:
-        return str(client.images.get(tag).id)
-    except docker.errors.ImageNotFound:
-        return None
+    image = find_image(client, tag)
+    return str(image.id) if image is not None else None
 
 
 def _transfer(source: Any, target: Any, tag: str) -> None:
@@ -311,7 +317,7 @@ class HostFiles:
                 _add_tree(tar, [*files, *targets])
                 _add_dir(tar, "outputs", uid=uid, gid=gid)
                 for path, content in files.items():
-                    _add_bytes(tar, path, content)
+                    add_bytes(tar, path, content)
                 for path, target in targets.items():
                     _add_link(tar, path, target)
             spool.seek(0)
@@ -413,7 +419,8 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> None:
         tar.addfile(info, handle)
 
 
-def _add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
+def add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
+    """Add a read-only file holding ``content`` to ``tar``."""
     info = _tar_info(name, tarfile.REGTYPE, 0o444)
     info.size = len(content)
     tar.addfile(info, io.BytesIO(content))
