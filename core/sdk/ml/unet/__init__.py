@@ -1,0 +1,1 @@
+"""U-Net segmentation: architecture, training, tiled prediction, ONNX export."""
