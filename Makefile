@@ -17,10 +17,14 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	@$(PY) -m pip install --quiet -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	@touch $@
 
-# The test extras include the editor's (Qt, NodeGraphQt): its tests run headless, offscreen.
+# The test extras include the editor's (Qt, NodeGraphQt) and the ML modules' (torch,
+# scikit-learn, onnxruntime). torch goes first, pinned: resolved from the ml extra's range
+# alone, pip may choose a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	@echo "Installing lamella with test and editor extras into $(VENV) (log: $(VENV)/install.log)"
-	@$(PY) -m pip install --quiet -e ".[dev,editor]" > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
+	@echo "Installing lamella with test, editor and ml extras into $(VENV) (log: $(VENV)/install.log)"
+	@($(PY) -m pip install --quiet "$(TORCH)" && $(PY) -m pip install --quiet -e ".[dev,editor,ml]") \
+		> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
