@@ -141,6 +141,8 @@ class DockerBackend(PooledBackend):
         task = _Task(run, folder, engine, container, time.monotonic(), memory_limit_bytes(memory_gb), volume)
         self._tasks[run.job_id] = task
         try:
+            if volume is not None:
+                self._fill_task(run, folder, engine, container)
             container.start()
         except Exception as exc:
             self._forget(run.job_id, free=False)
@@ -182,15 +184,19 @@ class DockerBackend(PooledBackend):
         return settings, volume
 
     def _ship(self, run: RunRequest, folder: TaskFolder, engine: Engine) -> str:
-        """Send the inputs to a remote engine's store and make the task's volume there."""
+        """Send the inputs to a remote engine's store and make the task's (empty) volume there."""
         assert engine.files is not None
         engine.files.ship([(f.digest, f.locator) for files in run.inputs.values() for f in files])
+        return engine.files.task_volume(f"lamella-{self.run_label}-{self._count}")
+
+    def _fill_task(self, run: RunRequest, folder: TaskFolder, engine: Engine, container: Any) -> None:
+        """Write the task into its volume through the module's created container."""
+        assert engine.files is not None
         links = {path.relative_to(folder.root).as_posix(): file.digest
                  for port, paths in folder.inputs.items()
                  for path, file in zip(paths, run.inputs[port], strict=True)}
-        return engine.files.task_volume(f"lamella-{self.run_label}-{self._count}",
-                                        {"task.json": (folder.root / "task.json").read_bytes()}, links,
-                                        user=default_user())
+        engine.files.fill_task(container, {"task.json": (folder.root / "task.json").read_bytes()}, links,
+                               user=default_user())
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
         # Its reservation is given back when the result is collected, as for any run: until
@@ -368,4 +374,6 @@ class DockerBackend(PooledBackend):
         shutil.rmtree(self.root, ignore_errors=True)
         for engine in self.engines.values():
             with contextlib.suppress(Exception):
+                if engine.files is not None:
+                    engine.files.close()
                 engine.client.close()

@@ -18,11 +18,18 @@ registry and no shared folder:
 - **outputs** come back with ``get_archive``; every member is checked before anything is
   written (:func:`extract_folder`).
 
-The helper containers that do this are short-lived and run from the runtime image with no
-network, no capabilities, no new privileges and a read-only root file system. They run as
-root without capabilities: root owns the store, so the module's user (nobody) cannot write
-it even where a mount would allow it. Most helpers are only created, never started: the
-daemon reads and writes a created container's volumes itself.
+The store is kept by one long-lived helper container per host (the *keeper*, started on
+first use and removed when the run closes): uploads go into it with ``put_archive`` and are
+checked and moved into place with ``exec`` (over ssh:// a helper per upload, see
+:meth:`HostFiles._run_store_script_once`). A container started per upload cost 0.35 s a
+node on a loopback engine, an ``exec`` in the running keeper costs a fraction of that, and
+every node of a workflow ships the new outputs of the node before it. A task's volume is
+filled through the module's own created container, before it starts, so no helper is
+needed there. Helpers run from the runtime image with no network, no capabilities, no new
+privileges and a read-only root file system. They run as root without capabilities: root
+owns the store, so the module's user (nobody) cannot write it even where a mount would
+allow it. The other helpers are only created, never started: the daemon reads and writes a
+created container's volumes itself.
 """
 
 from __future__ import annotations
@@ -221,6 +228,7 @@ class HostFiles:
         self.host = host or _host(client)
         self.uploaded: list[str] = []  # every digest this object sent, in order
         self._stored: dict[str, str] | None = None  # digest -> file name, once listed
+        self._keeper: Any = None  # the running helper that keeps the store, once started
         self._lock = threading.Lock()
 
     # ----- the store ----------------------------------------------------------------------
@@ -276,30 +284,101 @@ class HostFiles:
         return _stored(lines)
 
     def _run_store_script(self, arguments: list[str], upload: IO[bytes] | None = None) -> list[list[str]]:
-        """Run the store script in a helper with the store mounted; its output lines, parsed."""
+        """Run the store script in the keeper; its output lines, parsed.
+
+        A keeper that is gone (the host's engine restarted, someone removed it) is replaced
+        once; the caller holds the lock.
+        """
+        import docker.errors
+
+        if _over_ssh(self.client):
+            return self._run_store_script_once(arguments, upload)
+        for attempt in (1, 2):
+            keeper = self._keeper_container()
+            try:
+                if upload is not None:
+                    upload.seek(0)
+                    keeper.put_archive(STORE_MOUNT, upload)
+                status, (output, errors) = keeper.exec_run(["python3", "-c", _STORE_SCRIPT, *arguments],
+                                                           user="0:0", demux=True)
+                break
+            except docker.errors.DockerException as exc:
+                self._keeper = None
+                if attempt == 2 or not _keeper_gone(exc):
+                    raise RemoteFilesError(f"Docker host {self.host}: {_reason(exc)}") from None
+        return self._script_lines(arguments, status, output or b"", errors or b"")
+
+    def _run_store_script_once(self, arguments: list[str], upload: IO[bytes] | None) -> list[list[str]]:
+        """Run the store script in a helper started for it alone.
+
+        Over ssh:// the Docker SDK closes an ``exec``'s hijacked connection by writing to an
+        ssh process that has already ended, and fails with a broken pipe after the script
+        ran (about one run in four here), so ssh hosts pay a container start per upload.
+        """
         volumes = {STORE_VOLUME: {"bind": STORE_MOUNT, "mode": "rw"}}
         with self._helper(volumes, ["python3", "-c", _STORE_SCRIPT, *arguments]) as helper:
             if upload is not None:
+                upload.seek(0)
                 helper.put_archive(STORE_MOUNT, upload)
             helper.start()
             status = int(helper.wait()["StatusCode"])
-            output = helper.logs(stdout=True, stderr=False).decode()
-            if status != 0:
-                tail = helper.logs(stdout=False, stderr=True).decode().strip().splitlines()
-                raise RemoteFilesError(f"the store of Docker host {self.host} could not be "
-                                       f"{'listed' if arguments[0] == 'list' else 'updated'} (exit status "
-                                       f"{status}: {' | '.join(tail[-_ERROR_LINES_SHOWN:])})")
-        return [json.loads(line) for line in output.splitlines() if line.startswith("[")]
+            return self._script_lines(arguments, status, helper.logs(stdout=True, stderr=False),
+                                      helper.logs(stdout=False, stderr=True))
+
+    def _script_lines(self, arguments: list[str], status: int, output: bytes,
+                      errors: bytes) -> list[list[str]]:
+        if status != 0:
+            tail = errors.decode(errors="replace").strip().splitlines()
+            raise RemoteFilesError(f"the store of Docker host {self.host} could not be "
+                                   f"{'listed' if arguments[0] == 'list' else 'updated'} (exit status "
+                                   f"{status}: {' | '.join(tail[-_ERROR_LINES_SHOWN:])})")
+        text = output.decode(errors="replace")
+        return [json.loads(line) for line in text.splitlines() if line.startswith("[")]
+
+    def _keeper_container(self) -> Any:
+        """The running keeper of the store, started on first use."""
+        import docker.errors
+
+        if self._keeper is None:
+            volumes = {STORE_VOLUME: {"bind": STORE_MOUNT, "mode": "rw"}}
+            keeper = self._create_helper(volumes, ["sleep", "infinity"], kind="keeper")
+            try:
+                keeper.start()
+            except docker.errors.DockerException as exc:
+                with contextlib.suppress(docker.errors.DockerException):
+                    keeper.remove(force=True)
+                raise RemoteFilesError(f"the store keeper on Docker host {self.host} did not start: "
+                                       f"{_reason(exc)}") from None
+            self._keeper = keeper
+        return self._keeper
+
+    def close(self) -> None:
+        """Stop and remove the keeper (the store itself stays for the next run)."""
+        import docker.errors
+
+        with self._lock:
+            keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            with contextlib.suppress(docker.errors.DockerException):
+                keeper.remove(force=True)
 
     # ----- task volumes -------------------------------------------------------------------
-    def task_volume(self, name: str, files: dict[str, bytes], links: dict[str, str], *,
-                    user: str = NOBODY) -> str:
-        """Create volume ``name`` holding one task: small files, input links, an empty outputs/.
+    def task_volume(self, name: str) -> str:
+        """Create the empty volume ``name`` for one task (labelled with this runner); its name."""
+        self.client.volumes.create(name=name, labels={names.LABEL_KIND: "task",
+                                                      names.LABEL_RUNNER: runner_label()})
+        return name
+
+    def fill_task(self, into: Any, files: dict[str, bytes], links: dict[str, str], *,
+                  user: str = NOBODY) -> None:
+        """Write one task into its volume: small files, input links, an empty outputs/.
 
         Parameters
         ----------
-        name
-            The volume's name (unique per task).
+        into
+            The module's created (not yet started) container, which mounts the task volume at
+            ``/task`` (see :func:`task_mounts`), or the volume's name: then a created helper
+            writes it.
         files
             Relative path -> content, e.g. ``{"task.json": b"..."}``; readable by all, owned by root.
         links
@@ -307,8 +386,6 @@ class HostFiles:
             ``{"inputs/image/cells.tif": "9f2c..."}``: a symlink to the file in ``/store``.
         user
             ``UID:GID`` the module container runs as: it owns ``outputs/``.
-
-        Returns the volume's name.
         """
         targets = {path: self._link_target(path, digest) for path, digest in links.items()}
         uid, gid = _numeric_user(user)
@@ -321,11 +398,19 @@ class HostFiles:
                 for path, target in targets.items():
                     _add_link(tar, path, target)
             spool.seek(0)
-            self.client.volumes.create(name=name, labels={names.LABEL_KIND: "task",
-                                                          names.LABEL_RUNNER: runner_label()})
-            with self._helper({name: {"bind": TASK_MOUNT, "mode": "rw"}}) as helper:
+            if not isinstance(into, str):
+                self._put(into, TASK_MOUNT, spool)
+                return
+            with self._helper({into: {"bind": TASK_MOUNT, "mode": "rw"}}) as helper:
                 helper.put_archive(TASK_MOUNT, spool)
-        return name
+
+    def _put(self, container: Any, path: str, archive: IO[bytes]) -> None:
+        import docker.errors
+
+        try:
+            container.put_archive(path, archive)
+        except docker.errors.DockerException as exc:
+            raise RemoteFilesError(f"Docker host {self.host}: {_reason(exc)}") from None
 
     def _link_target(self, path: str, digest: str) -> str:
         try:
@@ -358,17 +443,7 @@ class HostFiles:
         """A created helper container (see the module docstring), removed afterwards."""
         import docker.errors
 
-        try:
-            helper = self.client.containers.create(
-                self.image, entrypoint=command[:1] if command else None,
-                command=command[1:] if command else None, volumes=volumes, user="0:0",
-                network_mode="none", cap_drop=["ALL"],
-                security_opt=["no-new-privileges"], read_only=True, mem_limit=_HELPER_MEMORY,
-                memswap_limit=_HELPER_MEMORY, pids_limit=_HELPER_PIDS,
-                labels={names.LABEL_KIND: "helper", names.LABEL_RUNNER: runner_label()})
-        except docker.errors.ImageNotFound:
-            raise RemoteFilesError(f"image {self.image} is not on Docker host {self.host}; move it there "
-                                   "first (ensure_image)") from None
+        helper = self._create_helper(volumes, command)
         try:
             yield helper
         except docker.errors.DockerException as exc:
@@ -376,6 +451,36 @@ class HostFiles:
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 helper.remove(force=True)
+
+    def _create_helper(self, volumes: dict[str, dict[str, str]], command: list[str] | None,
+                       kind: str = "helper") -> Any:
+        import docker.errors
+
+        try:
+            return self.client.containers.create(
+                self.image, entrypoint=command[:1] if command else None,
+                command=command[1:] if command else None, volumes=volumes, user="0:0",
+                network_mode="none", cap_drop=["ALL"],
+                security_opt=["no-new-privileges"], read_only=True, mem_limit=_HELPER_MEMORY,
+                memswap_limit=_HELPER_MEMORY, pids_limit=_HELPER_PIDS,
+                labels={names.LABEL_KIND: kind, names.LABEL_RUNNER: runner_label()})
+        except docker.errors.ImageNotFound:
+            raise RemoteFilesError(f"image {self.image} is not on Docker host {self.host}; move it there "
+                                   "first (ensure_image)") from None
+        except docker.errors.DockerException as exc:
+            raise RemoteFilesError(f"Docker host {self.host}: {_reason(exc)}") from None
+
+
+def _over_ssh(client: Any) -> bool:
+    return str(getattr(getattr(client, "api", None), "base_url", "")).startswith("http+docker://ssh")
+
+
+def _keeper_gone(exc: BaseException) -> bool:
+    """Whether ``exc`` says the keeper container no longer exists or runs."""
+    import docker.errors
+
+    text = str(exc).lower()
+    return isinstance(exc, docker.errors.NotFound) or "is not running" in text or "no such container" in text
 
 
 def _stored(lines: list[list[str]]) -> dict[str, str]:

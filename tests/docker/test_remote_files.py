@@ -33,6 +33,7 @@ from lamella.runner.containers._remote import (
     task_mounts,
 )
 from lamella.runner.containers._sandbox import NOBODY, ContainerPlan, container_settings
+from lamella.runner.containers._stale import runner_label
 from tests.docker.remote_engine import CA_BUNDLE_VARIABLES, RemoteEngine, SshEngine
 from tests.docker_engine import docker_client, needs_docker
 
@@ -44,8 +45,10 @@ def sha256(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def host_files(remote_runtime: RemoteEngine) -> HostFiles:
-    return HostFiles(remote_runtime.client, host="remote")
+def host_files(remote_runtime: RemoteEngine) -> Any:
+    files = HostFiles(remote_runtime.client, host="remote")
+    yield files
+    files.close()
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +148,48 @@ def test_a_file_is_shipped_once(host_files: HostFiles, big_file: tuple[str, Path
     assert host_files.ship([(digest, path)]) == []
     # Another runner (a fresh object) lists the host's store and sends nothing either.
     again = HostFiles(remote_runtime.client)
-    assert again.ship([(digest, path)]) == []
-    assert again.uploaded == [] and host_files.uploaded.count(digest) == 1
-    assert again.path_in_store(digest) == f"/store/{digest}/big.bin"
+    try:
+        assert again.ship([(digest, path)]) == []
+        assert again.uploaded == [] and host_files.uploaded.count(digest) == 1
+        assert again.path_in_store(digest) == f"/store/{digest}/big.bin"
+    finally:
+        again.close()
+
+
+def keepers(client: Any) -> list[Any]:
+    """This runner's store keepers on the engine of ``client``."""
+    return client.containers.list(all=True, filters={"label": [f"{names.LABEL_KIND}=keeper",
+                                                              f"{names.LABEL_RUNNER}={runner_label()}"]})
+
+
+@needs_docker
+def test_one_keeper_serves_every_upload_is_replaced_when_gone_and_goes_at_close(
+        remote_runtime: RemoteEngine, tmp_path: Path) -> None:
+    others = {k.id for k in keepers(remote_runtime.client)}  # those of this module's other objects
+    files = HostFiles(remote_runtime.client, host="remote")
+
+    def mine() -> list[Any]:
+        return [k for k in keepers(remote_runtime.client) if k.id not in others]
+
+    try:
+        digests = []
+        for number in range(3):
+            path = tmp_path / f"part-{number}.txt"
+            path.write_bytes(os.urandom(64) + bytes([number]))
+            digests.append(sha256(path.read_bytes()))
+            assert files.ship([(digests[-1], path)]) == [digests[-1]]
+        (keeper,) = mine()
+        assert keeper.status == "running"
+        keeper.remove(force=True)  # e.g. someone cleaned up the host mid-run
+        late = tmp_path / "late.txt"
+        late.write_bytes(b"after the keeper went")
+        assert files.ship([(sha256(late.read_bytes()), late)]) == [sha256(late.read_bytes())]
+        (replacement,) = mine()
+        assert replacement.id != keeper.id and replacement.status == "running"
+        assert files.path_in_store(digests[1]) == f"/store/{digests[1]}/part-1.txt"
+    finally:
+        files.close()
+    assert mine() == []
 
 
 @needs_docker
@@ -155,7 +197,11 @@ def test_the_ssh_host_sees_the_same_store(ssh_engine: SshEngine, host_files: Hos
                                           big_file: tuple[str, Path]) -> None:
     digest, path = big_file
     host_files.ship([big_file])
-    assert HostFiles(ssh_engine.client).ship([(digest, path)]) == []
+    over_ssh = HostFiles(ssh_engine.client)
+    try:
+        assert over_ssh.ship([(digest, path)]) == []
+    finally:
+        over_ssh.close()
 
 
 @needs_docker
@@ -175,7 +221,11 @@ def test_a_link_to_an_unshipped_file_is_refused(host_files: HostFiles) -> None:
     with pytest.raises(RemoteFilesError,
                        match=r"task input 'inputs/x/a\.bin': no file with sha256 000000000000\.\.\. "
                              r"is in the store of Docker host remote; ship it first"):
-        host_files.task_volume("lamella-test-unshipped", {}, {"inputs/x/a.bin": "0" * 64})
+        volume = host_files.task_volume("lamella-test-unshipped")
+        try:
+            host_files.fill_task(volume, {}, {"inputs/x/a.bin": "0" * 64})
+        finally:
+            host_files.remove(volume)
 
 
 # ----- task volumes ---------------------------------------------------------------------------------
@@ -183,8 +233,8 @@ def test_a_link_to_an_unshipped_file_is_refused(host_files: HostFiles) -> None:
 def task_volume(host_files: HostFiles, big_file: tuple[str, Path], request: pytest.FixtureRequest) -> Any:
     host_files.ship([big_file])
     name = f"lamella-test-{request.node.name[:40]}"
-    volume = host_files.task_volume(name, {"task.json": b'{"node": "n"}'},
-                                    {"inputs/data/big.bin": big_file[0]})
+    volume = host_files.task_volume(name)
+    host_files.fill_task(volume, {"task.json": b'{"node": "n"}'}, {"inputs/data/big.bin": big_file[0]})
     yield volume
     host_files.remove(volume)
     assert name not in [v.name for v in host_files.client.volumes.list()]
@@ -261,14 +311,15 @@ def test_a_module_runs_on_the_remote_engine(host_files: HostFiles, remote_runtim
                                inputs={"image": [source]}, params=resolve_params(manifest, {}))
     digest = sha256(source.read_bytes())
     host_files.ship([(digest, source)])
-    volume = host_files.task_volume("lamella-test-threshold",
-                                    {"task.json": (tmp_path / "task" / "task.json").read_bytes()},
-                                    {spec.inputs["image"][0]: digest})
+    volume = host_files.task_volume("lamella-test-threshold")
     plan = ContainerPlan(image=image_id, entrypoint=manifest.entrypoint, task_folder=Path("/unused"),
                          threads=1, memory_gb=1.0, network=False, gpu_ids=(), labels={}, user=NOBODY)
     settings = {**container_settings(plan), "volumes": task_mounts(volume)}
     container = remote_runtime.client.containers.create(**settings)
     try:
+        # The task goes in through the module's own created container, as the backend does it.
+        host_files.fill_task(container, {"task.json": (tmp_path / "task" / "task.json").read_bytes()},
+                             {spec.inputs["image"][0]: digest})
         container.start()
         status = int(container.wait()["StatusCode"])
         assert status == 0, container.logs().decode()[-2000:]
