@@ -278,6 +278,7 @@ class Engine:
             "metrics": result.metrics, "run_id": self.run_id, "node": job.node.id,
             "workflow": self.graph.workflow.name, "created": job.finished,
             "host": result.placement.host if result.placement else None,
+            "image": (result.placement.image or None) if result.placement else None,
         }, log=result.log, replace=not self.use_cache)
         job.status, job.outputs, job.output_digests = "finished", entry.outputs, entry.output_digests
         job.exit_status = 0

@@ -52,8 +52,9 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "module": manifest.id,
         "version": manifest.version,
         "module_digest": job.node.entry.digest,
-        # A container backend's image, pinned as tag@sha256:...; None for a module run from its folder.
-        "image_digest": (job.placement.image or None) if job.placement else None,
+        # A container backend's image, pinned as tag@sha256:...; None for a module run from its
+        # folder. A cached node names the image that made the result it reuses.
+        "image_digest": _image(job),
         "params": job.node.params,
         "resolved_params": job.resolved,
         "warnings": job.warnings,
@@ -72,6 +73,12 @@ def _job_record(job: Job, out_dir: Path) -> dict[str, Any]:
         "host": job.placement.host if job.placement else None,
         "gpu_ids": list(job.placement.gpu_ids) if job.placement else [],
     }
+
+
+def _image(job: Job) -> str | None:
+    if job.placement is not None:
+        return job.placement.image or None
+    return (job.entry.meta.get("image") or None) if job.entry is not None else None
 
 
 def _files(paths: dict[str, list[Path]], digests: dict[str, list[str]]) -> dict[str, Any]:

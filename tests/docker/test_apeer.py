@@ -69,6 +69,13 @@ def test_an_apeer_module_runs_the_apeer_way_next_to_a_native_one(apeer_workdir: 
     record = json.loads((apeer_workdir / "out" / "run-record.json").read_text())
     node = record["items"]["apeer-mix"]["nodes"]["invert"]
     assert node["image_digest"].startswith("lamella-apeer/invert-apeer:1.0.0@sha256:")
+    # Run again: the node is reused, and its record still names the image that made the result.
+    again = analysis.run(inputs={"image": apeer_workdir / "ramp.ome.tif"}, out=apeer_workdir / "again",
+                         backend="docker")
+    assert again.ok, again.failures
+    reused = json.loads((apeer_workdir / "again" / "run-record.json").read_text())
+    reused_node = reused["items"]["apeer-mix"]["nodes"]["invert"]
+    assert reused_node["status"] == "cached" and reused_node["image_digest"] == node["image_digest"]
 
 
 def test_the_local_backend_refuses_an_apeer_module_in_one_line(apeer_workdir: Path) -> None:
