@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lamella.core.catalog import Catalog
 from lamella.core.errors import LamellaError
+from lamella.editor._annotate_actions import AnnotateActions
 from lamella.editor._choices import module_choices
 from lamella.editor._compare import open_compare
 from lamella.editor._edit_actions import EditActions
@@ -54,6 +55,7 @@ class EditorWindow(QtWidgets.QMainWindow):
         self.edits = EditActions(self)
         self.runs = RunActions(self)
         self.preview = Preview(self.controller, self.analysis, self.preview_inputs, parent=self)
+        self.annotate = AnnotateActions(self)
         self.set_model(model)
         self._connect()
         self.resize(1500, 900)

@@ -1,0 +1,207 @@
+"""Live training: retrain the pixel classifier after each stroke, off the window's thread.
+
+One worker thread per painted image keeps one :class:`LiveClassifier`, so the image's
+features are computed once (at the first training) and reused by every later one. Requests
+carry a generation number; only the newest request waits (a newer one replaces it), so
+while one training runs the strokes made meanwhile are trained on next, together, and
+nothing older. After training, the visible area is predicted first, then the rest of the
+image in tiles; between steps the worker gives up as soon as a newer request is waiting,
+and the window drops any part whose generation is not the newest (see
+:meth:`LiveTrainer.is_current`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from lamella.editor.viewers._paint_labels import Region
+
+__all__ = ["TILE", "LiveTrainer", "PredictionPart", "regions_in_order"]
+
+TILE = 512  # pixels per side of the tiles predicted after the visible area
+
+
+@dataclass(frozen=True)
+class PredictionPart:
+    """The prediction of one region: classes (1..K) and uncertainty (1 - top probability)."""
+
+    generation: int
+    region: Region
+    classes: np.ndarray
+    uncertainty: np.ndarray
+    final: bool  # the last part of its generation: the whole image is predicted
+
+
+@dataclass(frozen=True)
+class _Request:
+    generation: int
+    labels: np.ndarray
+    visible: Region | None
+
+
+def regions_in_order(shape: tuple[int, int], visible: Region | None, tile: int = TILE) -> list[Region]:
+    """The visible region first, then the rest of an image of ``shape`` in tiles, nearest first."""
+    height, width = shape
+    if visible is None:
+        visible = (slice(0, 0), slice(0, 0))
+    rows, columns = visible
+    first = [visible] if rows.stop > rows.start and columns.stop > columns.start else []
+    rest = []
+    for top in range(0, height, tile):
+        for left in range(0, width, tile):
+            box = (slice(top, min(height, top + tile)), slice(left, min(width, left + tile)))
+            rest += _outside(box, visible)
+    centre = ((rows.start + rows.stop) / 2, (columns.start + columns.stop) / 2)
+    rest.sort(key=lambda r: abs((r[0].start + r[0].stop) / 2 - centre[0])
+              + abs((r[1].start + r[1].stop) / 2 - centre[1]))
+    return first + rest
+
+
+def _outside(box: Region, hole: Region) -> list[Region]:
+    """``box`` less ``hole``, as up to four rectangles (above, below, left, right)."""
+    (top, bottom), (left, right) = (box[0].start, box[0].stop), (box[1].start, box[1].stop)
+    (h_top, h_bottom), (h_left, h_right) = (hole[0].start, hole[0].stop), (hole[1].start, hole[1].stop)
+    if h_bottom <= top or h_top >= bottom or h_right <= left or h_left >= right or h_top == h_bottom:
+        return [box]
+    inner_top, inner_bottom = max(top, h_top), min(bottom, h_bottom)
+    parts = [(slice(top, inner_top), slice(left, right)), (slice(inner_bottom, bottom), slice(left, right)),
+             (slice(inner_top, inner_bottom), slice(left, max(left, h_left))),
+             (slice(inner_top, inner_bottom), slice(min(right, h_right), right))]
+    return [p for p in parts if p[0].stop > p[0].start and p[1].stop > p[1].start]
+
+
+class LiveTrainer(QObject):
+    """Trains and predicts in a worker thread; results arrive as Qt signals on the UI thread.
+
+    Parameters
+    ----------
+    pixels
+        The painted image: (rows, columns), or (rows, columns, channels) with
+        ``channel_axis`` true.
+    pixel_size
+        Physical size of a pixel, passed to the classifier (feature scales), or None.
+
+    Signals
+    -------
+    status(str)
+        What the worker does now: 'computing features…', 'training…', 'predicting…', or a
+        summary of the last training when it is done.
+    predicted(PredictionPart)
+        One region predicted.
+    failed(int, str)
+        A training of that generation failed, in one line.
+    """
+
+    status = Signal(str)
+    predicted = Signal(object)
+    failed = Signal(int, str)
+
+    def __init__(self, pixels: np.ndarray, *, channel_axis: bool = False, pixel_size: Any = None) -> None:
+        # No Qt parent, on purpose: the worker thread holds this object until it ends, so a
+        # signal is never emitted on a QObject that a closed window has deleted.
+        super().__init__()
+        self._pixels, self._channel_axis, self._pixel_size = pixels, channel_axis, pixel_size
+        self._classifier: Any = None
+        self._wake = threading.Condition()
+        self._pending: _Request | None = None
+        self._latest = 0
+        self._working = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.trainings = 0  # trainings finished (for the window's status and tests)
+
+    @property
+    def generation(self) -> int:
+        """The newest request's generation."""
+        return self._latest
+
+    def is_current(self, generation: int) -> bool:
+        """True if ``generation`` is the newest request (older results are stale)."""
+        return generation == self._latest
+
+    @property
+    def busy(self) -> bool:
+        """True while a request waits or is being worked on."""
+        with self._wake:
+            return self._working or self._pending is not None
+
+    def request(self, labels: np.ndarray, visible: Region | None) -> int:
+        """Train on (a copy of) ``labels`` and predict, visible region first; its generation."""
+        with self._wake:
+            if self._closed:
+                return self._latest
+            self._latest += 1
+            self._pending = _Request(self._latest, labels.copy(), visible)
+            self._wake.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, daemon=True, name="lamella-live-training")
+            self._thread.start()
+        return self._latest
+
+    def close(self) -> None:
+        """Stop after the step under way; nothing more is emitted."""
+        with self._wake:
+            self._closed, self._pending = True, None
+            self._wake.notify()
+
+    # ----- the worker thread --------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                job, self._pending, self._working = self._pending, None, True
+            assert job is not None
+            try:
+                self._run(job)
+            except Exception as exc:  # one line in the window's status; the thread goes on
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                self._emit(self.failed, job.generation, text[:300])
+            finally:
+                with self._wake:
+                    self._working = False
+
+    def _run(self, job: _Request) -> None:
+        started = time.monotonic()
+        self._emit(self.status, "computing features…" if self._classifier is None else "training…")
+        classifier = self._classifier_for_image()
+        classifier.train(job.labels)
+        self.trainings += 1
+        trained = time.monotonic() - started
+        regions = regions_in_order(job.labels.shape, job.visible)
+        for index, region in enumerate(regions):
+            if self._stale(job):
+                return
+            if index == 0:
+                self._emit(self.status, "predicting…")
+            found = classifier.predict(region=region)
+            part = PredictionPart(job.generation, region, np.asarray(found.classes),
+                                  np.asarray(found.uncertainty, dtype=np.float32), index == len(regions) - 1)
+            self._emit(self.predicted, part)
+        if not self._stale(job):
+            self._emit(self.status, f"trained in {trained:.1f} s, predicted in "
+                       f"{time.monotonic() - started - trained:.1f} s")
+
+    def _classifier_for_image(self) -> Any:
+        if self._classifier is None:
+            from lamella.core.sdk.ml.live import LiveClassifier  # the ml extra: imported when used
+
+            self._classifier = LiveClassifier(self._pixels, channel_axis=self._channel_axis,
+                                              pixel_size=self._pixel_size)
+        return self._classifier
+
+    def _stale(self, job: _Request) -> bool:
+        with self._wake:
+            return self._closed or job.generation != self._latest
+
+    def _emit(self, signal: Any, *values: Any) -> None:
+        if not self._closed:  # after close() the window (the receiver) may be gone
+            signal.emit(*values)
