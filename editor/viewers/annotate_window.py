@@ -74,7 +74,7 @@ class AnnotateWindow(QMainWindow):
         self._read_classes()
         self._unsubscribe = model.subscribe(self._on_model_change)
         self._show_all()
-        self.setWindowTitle(f"Annotate {image.name or 'image'} for {node} — Lamella")
+        self.setWindowTitle(f"Annotate {image.name or 'image'} for {node}[*] — Lamella")
         self.resize(1200, 800)
 
     # ----- painting ---------------------------------------------------------------------
