@@ -36,6 +36,7 @@ from lamella.runner.backends._docker_parts import (
     in_container,
     start_failure,
 )
+from lamella.runner.backends._docker_remote import RemoteTask, fill_remote_task, remote_task
 from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._resources import PooledBackend, ResourcePool, kind_refusal, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
@@ -44,11 +45,9 @@ from lamella.runner.backends.isolated import error_line, progress_update
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._client import DockerHost
 from lamella.runner.containers._engines import Engine, connect_engines, this_machines_engine
-from lamella.runner.containers._remote import task_mounts
 from lamella.runner.containers._sandbox import (
     ContainerPlan,
     container_settings,
-    default_user,
     memory_limit_bytes,
 )
 from lamella.runner.containers._stale import runner_label
@@ -67,7 +66,7 @@ class _Task:
     container: Any
     started: float
     memory_limit: int
-    volume: str | None = None  # the task volume on a remote engine
+    remote: RemoteTask | None = None  # its volumes on a remote engine
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
@@ -121,9 +120,6 @@ class DockerBackend(PooledBackend):
         self._count += 1
         folder = self._lay_out(run, placement, engine)
         problem = engine.image_problem(run.module, self._local_engine())
-        if problem is None and engine.files is not None and run.manifest.kind == "apeer":
-            problem = (f"APEER modules run only on Docker hosts that see this machine's files, and "
-                       f"{engine.label} does not; run it on this machine's engine")
         if problem:  # the engine asks refusal() first; a direct caller may not have
             self._early_failure(run, folder, problem)
             return folder.placement
@@ -131,18 +127,19 @@ class DockerBackend(PooledBackend):
         folder.placement = replace(folder.placement, image=image.reference)
         memory_gb = self.memory_override or run.resources.memory_gb
         try:
-            settings, volume = self._settings(run, folder, engine, image.id, memory_gb)
+            settings, remote = self._settings(run, folder, engine, image.id, memory_gb)
             container = engine.client.containers.create(**settings,
                                                         name=f"lamella-{self.run_label}-{self._count}")
         except Exception as exc:
             self._early_failure(run, folder, f"the container could not be created on {engine.label}: "
                                 f"{api_reason(exc)}")
             return folder.placement
-        task = _Task(run, folder, engine, container, time.monotonic(), memory_limit_bytes(memory_gb), volume)
+        task = _Task(run, folder, engine, container, time.monotonic(), memory_limit_bytes(memory_gb), remote)
         self._tasks[run.job_id] = task
         try:
-            if volume is not None:
-                self._fill_task(run, folder, engine, container)
+            if remote is not None:
+                assert engine.files is not None
+                fill_remote_task(remote, run, folder, engine.files, container)
             container.start()
         except Exception as exc:
             self._forget(run.job_id, free=False)
@@ -168,8 +165,8 @@ class DockerBackend(PooledBackend):
         return folder
 
     def _settings(self, run: RunRequest, folder: TaskFolder, engine: Engine, image: str,
-                  memory_gb: float) -> tuple[dict[str, Any], str | None]:
-        """The container's settings, and the task volume made for it on a remote engine."""
+                  memory_gb: float) -> tuple[dict[str, Any], RemoteTask | None]:
+        """The container's settings, and the task's volumes made for it on a remote engine."""
         plan = ContainerPlan(image=image, entrypoint=run.manifest.entrypoint, task_folder=folder.root,
                              threads=folder.placement.threads, memory_gb=memory_gb,
                              network=run.manifest.resources.network, gpu_ids=folder.placement.gpu_ids,
@@ -179,24 +176,8 @@ class DockerBackend(PooledBackend):
         settings = container_settings(plan)
         if engine.files is None:
             return settings, None
-        volume = self._ship(run, folder, engine)
-        settings["volumes"] = task_mounts(volume)
-        return settings, volume
-
-    def _ship(self, run: RunRequest, folder: TaskFolder, engine: Engine) -> str:
-        """Send the inputs to a remote engine's store and make the task's (empty) volume there."""
-        assert engine.files is not None
-        engine.files.ship([(f.digest, f.locator) for files in run.inputs.values() for f in files])
-        return engine.files.task_volume(f"lamella-{self.run_label}-{self._count}")
-
-    def _fill_task(self, run: RunRequest, folder: TaskFolder, engine: Engine, container: Any) -> None:
-        """Write the task into its volume through the module's created container."""
-        assert engine.files is not None
-        links = {path.relative_to(folder.root).as_posix(): file.digest
-                 for port, paths in folder.inputs.items()
-                 for path, file in zip(paths, run.inputs[port], strict=True)}
-        engine.files.fill_task(container, {"task.json": (folder.root / "task.json").read_bytes()}, links,
-                               user=default_user())
+        remote = remote_task(run, folder, engine.files, f"lamella-{self.run_label}-{self._count}", settings)
+        return settings, remote
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
         # Its reservation is given back when the result is collected, as for any run: until
@@ -244,8 +225,8 @@ class DockerBackend(PooledBackend):
             log.writelines(line + b"\n" for line in whole.split(b"\n")[:-1] if not line.startswith(_PROGRESS))
             if whole and not whole.endswith(b"\n"):
                 log.write(whole.rsplit(b"\n", 1)[-1] + b"\n")
-        if task.engine.files is not None:  # a remote task's outputs come back from its volume
-            task.engine.files.fetch(task.container, "/task/outputs", task.folder.root / "outputs")
+        if task.remote is not None and task.engine.files is not None:  # outputs come back from its volume
+            task.engine.files.fetch(task.container, task.remote.outputs, task.folder.root / "outputs")
         task.container.reload()
         return status, bool(task.container.attrs["State"].get("OOMKilled"))
 
@@ -345,9 +326,9 @@ class DockerBackend(PooledBackend):
             self._pool.free(job_id)
         with contextlib.suppress(Exception):
             task.container.remove(force=True)
-        if task.volume is not None and task.engine.files is not None:
+        for volume in task.remote.volumes if task.remote is not None and task.engine.files else ():
             with contextlib.suppress(Exception):
-                task.engine.files.remove(task.volume)
+                task.engine.files.remove(volume)
 
     def cancel(self, job_id: str) -> None:
         """Stop and remove the run's container; its folder stays until :meth:`release`."""

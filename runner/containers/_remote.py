@@ -370,7 +370,7 @@ class HostFiles:
         return name
 
     def fill_task(self, into: Any, files: dict[str, bytes], links: dict[str, str], *,
-                  user: str = NOBODY) -> None:
+                  user: str = NOBODY, outputs: bool = True) -> None:
         """Write one task into its volume: small files, input links, an empty outputs/.
 
         Parameters
@@ -386,13 +386,16 @@ class HostFiles:
             ``{"inputs/image/cells.tif": "9f2c..."}``: a symlink to the file in ``/store``.
         user
             ``UID:GID`` the module container runs as: it owns ``outputs/``.
+        outputs
+            False: no ``outputs/`` folder (an APEER module writes to its own ``/output``).
         """
         targets = {path: self._link_target(path, digest) for path, digest in links.items()}
         uid, gid = _numeric_user(user)
         with tempfile.TemporaryFile(prefix="lamella-task-") as spool:
             with tarfile.open(fileobj=spool, mode="w") as tar:
                 _add_tree(tar, [*files, *targets])
-                _add_dir(tar, "outputs", uid=uid, gid=gid)
+                if outputs:
+                    _add_dir(tar, "outputs", uid=uid, gid=gid)
                 for path, content in files.items():
                     add_bytes(tar, path, content)
                 for path, target in targets.items():

@@ -13,6 +13,7 @@ from lamella.core.catalog import Catalog
 from lamella.core.sdk import Image, read_image, write_image
 from lamella.runner import Analysis
 from lamella.runner.containers._build import build_module
+from tests.docker.remote_engine import RemoteEngine
 from tests.docker_engine import docker_client, needs_docker
 from tests.runner.test_results_folder import lamella
 
@@ -47,17 +48,21 @@ def apeer_workdir(tmp_path: Path, isolated_cache: Path) -> Path:
     return tmp_path
 
 
+def expected_inversion() -> np.ndarray:
+    """What the module makes of the ramp: (255 - value) x gain, zero below the threshold."""
+    ramp = np.tile(np.arange(0, 256, 4, dtype=np.float64), (16, 1))
+    expected = (255 - ramp) * 0.5
+    expected[expected < 20] = 0  # the module's rule: below the threshold before rounding
+    return np.rint(expected).astype(np.uint8)
+
+
 def test_an_apeer_module_runs_the_apeer_way_next_to_a_native_one(apeer_workdir: Path) -> None:
     analysis = Analysis.load(apeer_workdir / "wf.yaml", modules=[APEER_MODULES])
     result = analysis.run(inputs={"image": apeer_workdir / "ramp.ome.tif"}, out=apeer_workdir / "out",
                           backend="docker")
     assert result.ok, result.failures
-    ramp = np.tile(np.arange(0, 256, 4, dtype=np.float64), (16, 1))
-    expected = (255 - ramp) * 0.5
-    expected[expected < 20] = 0  # the module's rule: below the threshold before rounding
-    expected = np.rint(expected)
     inverted = tifffile.imread(apeer_workdir / "out" / "inverted.tif")
-    assert inverted.dtype == np.uint8 and np.array_equal(inverted, expected.astype(np.uint8))
+    assert inverted.dtype == np.uint8 and np.array_equal(inverted, expected_inversion())
     mask = read_image(apeer_workdir / "out" / "mask.ome.tif").data
     assert np.array_equal(mask > 0, inverted > 60)  # the native module read the APEER output
     log = (apeer_workdir / "out" / "logs" / "invert.log").read_text()
@@ -76,6 +81,24 @@ def test_an_apeer_module_runs_the_apeer_way_next_to_a_native_one(apeer_workdir: 
     reused = json.loads((apeer_workdir / "again" / "run-record.json").read_text())
     reused_node = reused["items"]["apeer-mix"]["nodes"]["invert"]
     assert reused_node["status"] == "cached" and reused_node["image_digest"] == node["image_digest"]
+
+
+def test_an_apeer_module_runs_on_a_remote_host_that_cannot_see_local_files(
+        apeer_workdir: Path, remote_runtime: RemoteEngine) -> None:
+    hosts = apeer_workdir / "hosts.yaml"
+    hosts.write_text(f"hosts:\n  - {{url: '{remote_runtime.url}', name: remote, "
+                     f"tls: '{remote_runtime.tls}'}}\n")
+    analysis = Analysis.load(apeer_workdir / "wf.yaml", modules=[APEER_MODULES])
+    result = analysis.run(inputs={"image": apeer_workdir / "ramp.ome.tif"}, out=apeer_workdir / "out",
+                          backend="docker", docker_hosts=[str(hosts)])
+    assert result.ok, result.failures
+    assert np.array_equal(tifffile.imread(apeer_workdir / "out" / "inverted.tif"), expected_inversion())
+    mask = read_image(apeer_workdir / "out" / "mask.ome.tif").data
+    assert mask.sum() // 255 == (expected_inversion() > 60).sum()
+    record = json.loads((apeer_workdir / "out" / "run-record.json").read_text())
+    assert {n["host"] for n in record["items"]["apeer-mix"]["nodes"].values()} == {"remote"}
+    # Its input and output volumes went with it.
+    assert remote_runtime.client.volumes.list(filters={"label": "org.lamella.kind=task"}) == []
 
 
 def test_the_local_backend_refuses_an_apeer_module_in_one_line(apeer_workdir: Path) -> None:
