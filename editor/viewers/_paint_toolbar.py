@@ -1,8 +1,8 @@
 """The painting window's toolbar: tools, brush size, undo, zoom, live training, what to show, save.
 
 Holds no painting state: the window connects its actions and keeps the controls in step.
-Keys: B brush, E eraser, H hand, [ and ] brush size, P prediction, U uncertainty, L live,
-Ctrl+Z / Ctrl+Shift+Z undo and redo a stroke, Ctrl+S save.
+Keys: B brush, E eraser, H hand, [ and ] brush size, S strokes, P prediction, U uncertainty,
+L live, Ctrl+Z / Ctrl+Shift+Z undo and redo a stroke, Ctrl+S save.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class PaintToolbar:
         self.fit = self._action("Fit", "F", "Zoom so the whole image fits")
         self.actual = self._action("1:1", "1", "One image pixel per screen pixel", shortcut=False)
         bar.addSeparator()
+        self.strokes = self._action("Strokes", "S", "Show the painted strokes", checkable=True)
+        self.strokes.setChecked(True)
         self.live = self._action("Live", "L", "Retrain the classifier after each stroke", checkable=True)
         self.live.setChecked(True)
         self.prediction = self._action("Prediction", "P", "Show the classifier's classes over the image",

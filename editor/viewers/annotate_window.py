@@ -21,16 +21,11 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from lamella.core.sdk import Image
-from lamella.editor.model import Change, EditorModel
+from lamella.editor.model import EditorModel
 from lamella.editor.viewers._display import Display
 from lamella.editor.viewers._paint_class_list import ClassList
 from lamella.editor.viewers._paint_classes import (
     AnnotationClass,
-    check_class_name,
-    class_names_text,
-    merge_classes,
-    parse_class_names,
-    read_sidecar,
     write_sidecar,
 )
 from lamella.editor.viewers._paint_files import read_annotations, write_labels
@@ -40,7 +35,8 @@ from lamella.editor.viewers._paint_live import LiveTrainer, PredictionPart
 from lamella.editor.viewers._paint_pixels import classifier_pixels, pixel_size_of
 from lamella.editor.viewers._paint_toolbar import PaintToolbar, brush_step
 from lamella.editor.viewers._paint_view import PaintView
-from lamella.editor.viewers._paint_workflow import CLASS_NAMES, ensure_labels_file, labels_source
+from lamella.editor.viewers._paint_window_classes import ClassesMixin
+from lamella.editor.viewers._paint_workflow import ensure_labels_file, labels_source
 from lamella.editor.viewers._qimage import rgb_to_qimage
 
 __all__ = ["AnnotateWindow"]
@@ -48,7 +44,7 @@ __all__ = ["AnnotateWindow"]
 _STROKE_OPACITY = 0.85  # strokes stay readable over the prediction and show the image a little
 
 
-class AnnotateWindow(QMainWindow):
+class AnnotateWindow(ClassesMixin, QMainWindow):
     """Paint annotations for training step ``node`` of ``model`` on ``image``."""
 
     def __init__(self, model: EditorModel, node: str, image: Image, parent: QWidget | None = None) -> None:
@@ -121,75 +117,6 @@ class AnnotateWindow(QMainWindow):
         self._show_classes()
         self._update_actions()
         self.retrain()
-
-    # ----- classes ----------------------------------------------------------------------
-    def add_class(self, name: str | None = None) -> int:
-        """Add a class (named ``class k`` unless given); its value."""
-        names = [c.name for c in self.classes]
-        name = name or next(f"class {k}" for k in range(len(names) + 1, 2 * len(names) + 3)
-                            if f"class {k}" not in names)
-        try:
-            names.append(check_class_name(name, names))
-        except ValueError as exc:
-            self.say(str(exc), problem=True)
-            return 0
-        self.classes.append(AnnotationClass(names[-1], merge_classes(names, {}, 0)[-1].colour))
-        self._write_names(names)
-        self.set_class(len(self.classes))
-        return len(self.classes)
-
-    def rename_class(self, value: int, name: str) -> bool:
-        """Rename class ``value``; False (and why in the status bar) if the name cannot be used."""
-        names = [c.name for c in self.classes]
-        try:
-            names[value - 1] = check_class_name(name, names[: value - 1] + names[value:])
-        except (ValueError, IndexError) as exc:
-            self.say(str(exc), problem=True)
-            return False
-        self.classes[value - 1] = AnnotationClass(names[value - 1], self.classes[value - 1].colour)
-        self._write_names(names)
-        return True
-
-    def recolour_class(self, value: int, colour: str) -> None:
-        """Draw class ``value`` in ``colour`` ('#rrggbb'); kept in the sidecar when saved."""
-        self.classes[value - 1] = AnnotationClass(self.classes[value - 1].name, colour.lower())
-        self._colours_dirty = True
-        self._show_all()
-
-    def _write_names(self, names: list[str]) -> None:
-        manifest = self.model.manifest(self.node)
-        if manifest is not None and CLASS_NAMES in manifest.parameters:
-            self.model.set_param(self.node, CLASS_NAMES, class_names_text(names))  # one undo step
-        self._colours_dirty = True
-        self._show_all()
-
-    def _read_classes(self) -> None:
-        """Names from the step's class_names (its default when unset), colours from the sidecar."""
-        manifest = self.model.manifest(self.node)
-        spec = manifest.parameters.get(CLASS_NAMES) if manifest is not None else None
-        text = self.model.params(self.node).get(CLASS_NAMES, getattr(spec, "default", None))
-        colours = read_sidecar(self.labels_path) if self.labels_path is not None else {}
-        known = {i: c for i, c in enumerate(self.classes, start=1)}
-        self.classes = merge_classes(parse_class_names(text), {**colours, **known},
-                                     int(self.annotations.labels.max(initial=0)))
-        self.current_class = min(self.current_class, len(self.classes))
-        self._colours_dirty = False
-
-    def _on_model_change(self, change: Change) -> None:
-        if change.kind == "node_renamed" and change.detail.get("old") == self.node:
-            self.node = str(change.detail.get("new"))
-        elif change.kind == "node_removed" and change.node == self.node:
-            self.say(f"the training step {self.node} was removed from the workflow; "
-                     "its annotations can no longer be saved", problem=True)
-            self.bar.save.setEnabled(False)
-        elif (change.kind in ("wire_added", "wire_removed", "inputs_changed", "reset")
-              and self.node in self.model.node_ids()):  # an undo of the wiring Save made, say
-            self.labels_path = labels_source(self.model, self.node).path or self.labels_path
-        if change.kind in ("param_changed", "reset") and self.node in self.model.node_ids():
-            names = [c.name for c in self.classes]
-            self._read_classes()
-            if [c.name for c in self.classes] != names:  # an undo in the editor, say
-                self._show_all()
 
     # ----- live training ------------------------------------------------------------------
     def retrain(self) -> bool:
@@ -388,6 +315,8 @@ class AnnotateWindow(QMainWindow):
         bar.redo.triggered.connect(self.redo)
         bar.fit.triggered.connect(view.fit)
         bar.actual.triggered.connect(view.actual_size)
+        assert view.strokes is not None  # made with the picture, in _build
+        bar.strokes.toggled.connect(view.strokes.setVisible)
         bar.live.toggled.connect(lambda on: on and self.retrain())
         bar.prediction.toggled.connect(lambda on: self._show_prediction(None))
         bar.uncertainty.toggled.connect(lambda on: self._show_prediction(None))
