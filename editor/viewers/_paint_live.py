@@ -82,10 +82,10 @@ class LiveTrainer(QObject):
     Parameters
     ----------
     pixels
-        The painted image: (rows, columns), or (rows, columns, channels) with
+        The painted image: (rows, columns), or (channels, rows, columns) with
         ``channel_axis`` true.
     pixel_size
-        Physical size of a pixel, passed to the classifier (feature scales), or None.
+        ``(value, unit)`` of a pixel, e.g. ``(2.5, 'nm')``, or None.
 
     Signals
     -------
@@ -170,10 +170,15 @@ class LiveTrainer(QObject):
                     self._working = False
 
     def _run(self, job: _Request) -> None:
-        started = time.monotonic()
-        self._emit(self.status, "computing features…" if self._classifier is None else "training…")
         classifier = self._classifier_for_image()
-        classifier.train(job.labels)
+        if not classifier.features_ready:  # once per image: seconds on a large one
+            self._emit(self.status, "computing features…")
+            classifier.prepare()
+            if self._stale(job):
+                return
+        started = time.monotonic()
+        self._emit(self.status, "training…")
+        summary = classifier.train(job.labels)
         self.trainings += 1
         trained = time.monotonic() - started
         regions = regions_in_order(job.labels.shape, job.visible)
@@ -187,8 +192,9 @@ class LiveTrainer(QObject):
                                   np.asarray(found.uncertainty, dtype=np.float32), index == len(regions) - 1)
             self._emit(self.predicted, part)
         if not self._stale(job):
-            self._emit(self.status, f"trained in {trained:.1f} s, predicted in "
-                       f"{time.monotonic() - started - trained:.1f} s")
+            painted, predicted = sum(summary.pixels_per_class.values()), time.monotonic() - started - trained
+            self._emit(self.status, f"trained on {painted:,} painted pixels of {len(summary.classes)} "
+                       f"classes in {trained:.1f} s, predicted in {predicted:.1f} s")
 
     def _classifier_for_image(self) -> Any:
         if self._classifier is None:

@@ -97,6 +97,23 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
         """Paint the last undone stroke again."""
         self._labels_changed(self.annotations.redo())
 
+    def paint(self, points: list[tuple[int, int]], *, value: int | None = None,
+              size: int | None = None) -> bool:
+        """Paint one stroke through image pixels ``points`` (x, y) as the mouse would.
+
+        ``value`` defaults to the chosen class (0 erases), ``size`` to the brush's. For
+        scripts (screenshots, batch annotation); True if it changed any pixel.
+        """
+        value = self.current_class if value is None else value
+        size = self.view.brush_size if size is None else size
+        self._show_strokes(self.annotations.begin(*points[0], size, value))
+        for x, y in points[1:]:
+            self._show_strokes(self.annotations.extend(x, y, size, value))
+        changed = self.annotations.end()
+        if changed:
+            self._labels_changed(None)
+        return changed
+
     def _begin(self, x: int, y: int, erase: bool) -> None:
         value = 0 if erase else self.current_class
         self._erasing = erase

@@ -1,0 +1,123 @@
+"""Live training while painting: a real classifier in a worker thread, the window kept responsive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lamella.editor.viewers._paint_live import LiveTrainer, PredictionPart, regions_in_order
+from tests.editor.paint_helpers import stroke, two_levels, write_stand_in
+
+pytest.importorskip("sklearn", reason="live training needs the ml extra (scikit-learn)")
+pytestmark = pytest.mark.qt
+
+SHAPE = (96, 128)
+
+
+def halves(left: int, right: int) -> np.ndarray:
+    """Annotations: a stripe of ``left`` in the dark half, one of ``right`` in the bright half."""
+    labels = np.zeros(SHAPE, dtype=np.uint16)
+    labels[40:50, 10:40] = left
+    labels[40:50, 90:120] = right
+    return labels
+
+
+def test_the_visible_region_comes_first_then_tiles_covering_the_rest_once() -> None:
+    visible = (slice(100, 300), slice(50, 400))
+    regions = regions_in_order((700, 1100), visible, tile=256)
+    assert regions[0] == visible
+    covered = np.zeros((700, 1100), dtype=np.uint8)
+    for rows, columns in regions:
+        covered[rows, columns] += 1
+    assert (covered == 1).all()
+    assert regions_in_order((10, 10), None) == [(slice(0, 10), slice(0, 10))]
+
+
+def test_the_newest_request_wins_and_older_results_are_stale(qtbot) -> None:
+    trainer = LiveTrainer(two_levels(*SHAPE).astype(np.float32))
+    parts: list[PredictionPart] = []
+    trainer.predicted.connect(parts.append)
+    first = trainer.request(halves(1, 2), None)
+    second = trainer.request(halves(2, 1), None)  # painted before the first training ended
+    qtbot.waitUntil(lambda: not trainer.busy and any(p.final and p.generation == second for p in parts),
+                    timeout=60000)
+    assert not trainer.is_current(first) and trainer.is_current(second)
+    final = [p for p in parts if p.generation == second]
+    assert len(final) == 1 and final[0].region == (slice(0, 96), slice(0, 128))
+    classes = final[0].classes
+    assert (classes[:, :64] == 2).mean() > 0.99 and (classes[:, 64:] == 1).mean() > 0.99
+    trainer.close()
+
+
+@pytest.fixture
+def live_painter(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    import tifffile
+    from PySide6.QtWidgets import QMessageBox
+
+    from lamella.core.catalog import Catalog
+    from lamella.core.sdk import read_image
+    from lamella.editor.model import EditorModel
+    from lamella.editor.viewers.annotate_window import AnnotateWindow
+    from tests.editor.paint_helpers import write_workflow
+
+    modules = write_stand_in(tmp_path / "modules")
+    path = write_workflow(tmp_path / "work")
+    tifffile.imwrite(path.parent / "two.tif", two_levels(*SHAPE))
+    model = EditorModel.open(path, Catalog.discover([modules], env={}))
+    window = AnnotateWindow(model, "train", read_image(path.parent / "two.tif"))
+    window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.fit()
+    yield window
+    window.trainer.close()
+
+
+def test_strokes_train_a_classifier_whose_overlay_matches_the_painted_regions(live_painter, qtbot) -> None:
+    from PySide6.QtCore import QTimer
+
+    painter = live_painter
+    painter.set_brush_size(5)
+    stroke(painter.view, [(10, 45), (40, 45)])
+    assert painter.message() == "paint at least two classes to train the classifier"
+    painter.set_class(2)
+    ticks: list[bool] = []  # the window's event loop runs while the worker trains
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(painter.trainer.busy))
+    timer.start(0)
+    stroke(painter.view, [(90, 45), (120, 45)])
+    assert painter.trainer.busy  # the stroke returned at once; training goes on meanwhile
+    qtbot.waitUntil(lambda: not painter.trainer.busy and painter.predicted.all(), timeout=60000)
+    timer.stop()
+    assert any(ticks), "no event was processed while training"
+    predicted = painter.predicted
+    assert (predicted[:, :64] == 1).mean() > 0.99 and (predicted[:, 64:] == 2).mean() > 0.99
+    rgba = painter.view.prediction.rgba  # the overlay in the class colours
+    assert tuple(rgba[5, 5, :3]) == painter.classes[0].rgb() and rgba[5, 5, 3] == 255
+    assert tuple(rgba[90, 120, :3]) == painter.classes[1].rgb()
+    assert painter.message().startswith("trained on ")
+    assert painter.trainer.trainings >= 1
+
+    painter.show_overlay("uncertainty")
+    certainty = painter.uncertainty
+    assert np.isfinite(certainty).all() and certainty.min() >= 0 and certainty.max() <= 0.5
+    # Far from the painted stripes' grey level nothing is unsure; the overlay is see-through there.
+    assert certainty[5, 5] < 0.2 and rgba[5, 5, 3] < 0.4 * 255
+    assert painter.hover_text(5, 5).startswith("x 5, y 5 · predicted class 1 (uncertainty ")
+
+
+def test_the_visible_area_is_predicted_first(live_painter, qtbot) -> None:
+    painter = live_painter
+    painter.view.zoom_by(4)  # only a part of the image in view
+    visible = painter.view.visible_region()
+    assert visible is not None and visible != (slice(0, 96), slice(0, 128))
+    parts: list[PredictionPart] = []
+    painter.trainer.predicted.connect(parts.append)
+    painter.annotations.labels[...] = halves(1, 2)
+    assert painter.retrain()
+    qtbot.waitUntil(lambda: any(p.final for p in parts), timeout=60000)
+    assert parts[0].region == visible
+    assert (painter.predicted > 0).all()
