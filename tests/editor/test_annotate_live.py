@@ -24,6 +24,26 @@ def halves(left: int, right: int) -> np.ndarray:
     return labels
 
 
+@pytest.mark.parametrize("axes, shape, expected, channels", [
+    ("YX", (5, 6), (5, 6), False), ("CYX", (2, 5, 6), (2, 5, 6), True),
+    ("YXS", (5, 6, 3), (3, 5, 6), True), ("ZYX", (4, 5, 6), (5, 6), False),
+    ("TCYX", (3, 2, 5, 6), (2, 5, 6), True)])
+def test_the_classifier_learns_from_the_first_plane_with_channels_first(
+        axes: str, shape: tuple[int, ...], expected: tuple[int, ...], channels: bool) -> None:
+    from lamella.core.sdk import Calibration, Image
+    from lamella.editor.viewers._paint_pixels import classifier_pixels, pixel_size_of
+
+    data = np.arange(int(np.prod(shape)), dtype=np.uint16).reshape(shape)
+    image = Image(data, axes, Calibration(2.5, 2.5, "nm"))
+    pixels, channel_axis = classifier_pixels(image)
+    assert pixels.shape == expected and channel_axis is channels
+    if axes == "YXS":
+        assert np.array_equal(pixels[1], data[:, :, 1])
+    if axes == "ZYX":
+        assert np.array_equal(pixels, data[0])
+    assert pixel_size_of(image) == (2.5, "nm")
+
+
 def test_the_visible_region_comes_first_then_tiles_covering_the_rest_once() -> None:
     visible = (slice(100, 300), slice(50, 400))
     regions = regions_in_order((700, 1100), visible, tile=256)
