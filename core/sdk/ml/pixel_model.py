@@ -15,6 +15,7 @@ serialised with joblib.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,8 @@ class PixelForest:
                                  f"{self.channels} channel(s) or train a model on such images")
 
     def predict(self, channels: np.ndarray, *, normalisation: Normalisation | None = None,
-                tile: int = 512) -> Prediction:
+                tile: int = 512, on_progress: Callable[[float, str], None] | None = None
+                ) -> Prediction:
         """Classify a (C, Y, X) image tile by tile (memory: one tile's features at a time).
 
         The model's own normalisation is applied unless ``normalisation`` is given (e.g.
@@ -118,7 +120,10 @@ class PixelForest:
         height, width = normalised.shape[1:]
         classes = np.zeros((height, width), np.int64)
         probabilities = np.zeros((len(self.class_values), height, width), np.float32)
-        for region, features in feature_tiles(normalised, self.bank, tile=tile):
+        tiles = -(-height // tile) * -(-width // tile)
+        for done, (region, features) in enumerate(feature_tiles(normalised, self.bank, tile=tile)):
+            if on_progress is not None:
+                on_progress(done / tiles, f"classifying tile {done + 1} of {tiles}")
             part = predict_pixels(self.forest, features)
             classes[region] = part.classes
             probabilities[(slice(None), *region)] = part.probabilities
