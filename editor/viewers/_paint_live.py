@@ -1,7 +1,8 @@
 """Live training: retrain the pixel classifier after each stroke, off the window's thread.
 
 One worker thread per painted image keeps one :class:`LiveClassifier`, so the image's
-features are computed once (at the first training) and reused by every later one. Requests
+features are computed once (at the first training) and reused by every later one (until
+the training step's feature parameters change, :meth:`LiveTrainer.set_bank`). Requests
 carry a generation number; only the newest request waits (a newer one replaces it), so
 while one training runs the strokes made meanwhile are trained on next, together, and
 nothing older. After training, the visible area is predicted first, then the rest of the
@@ -86,6 +87,8 @@ class LiveTrainer(QObject):
         ``channel_axis`` true.
     pixel_size
         ``(value, unit)`` of a pixel, e.g. ``(2.5, 'nm')``, or None.
+    bank
+        The features (a ``FeatureBank``); None: the classifier's default.
 
     Signals
     -------
@@ -102,11 +105,13 @@ class LiveTrainer(QObject):
     predicted = Signal(object)
     failed = Signal(int, str)
 
-    def __init__(self, pixels: np.ndarray, *, channel_axis: bool = False, pixel_size: Any = None) -> None:
+    def __init__(self, pixels: np.ndarray, *, channel_axis: bool = False, pixel_size: Any = None,
+                 bank: Any = None) -> None:
         # No Qt parent, on purpose: the worker thread holds this object until it ends, so a
         # signal is never emitted on a QObject that a closed window has deleted.
         super().__init__()
         self._pixels, self._channel_axis, self._pixel_size = pixels, channel_axis, pixel_size
+        self._bank = bank  # a FeatureBank; None: the classifier's default
         self._classifier: Any = None
         self._wake = threading.Condition()
         self._pending: _Request | None = None
@@ -144,6 +149,11 @@ class LiveTrainer(QObject):
             self._thread.start()
         return self._latest
 
+    def set_bank(self, bank: Any) -> None:
+        """Use other features from the next training on (they are computed anew, once)."""
+        with self._wake:
+            self._bank = bank
+
     def close(self) -> None:
         """Stop after the step under way; nothing more is emitted."""
         with self._wake:
@@ -162,6 +172,9 @@ class LiveTrainer(QObject):
             assert job is not None
             try:
                 self._run(job)
+            except ImportError as exc:  # the ml extra is missing
+                self._emit(self.failed, job.generation, f"live training needs the ml extra "
+                           f"(pip install 'lamella[ml]'): {exc}")
             except Exception as exc:  # one line in the window's status; the thread goes on
                 text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 self._emit(self.failed, job.generation, text[:300])
@@ -197,11 +210,13 @@ class LiveTrainer(QObject):
                        f"classes in {trained:.1f} s, predicted in {predicted:.1f} s")
 
     def _classifier_for_image(self) -> Any:
-        if self._classifier is None:
+        with self._wake:
+            bank = self._bank
+        if self._classifier is None or (bank is not None and self._classifier.bank != bank):
             from lamella.core.sdk.ml.live import LiveClassifier  # the ml extra: imported when used
 
             self._classifier = LiveClassifier(self._pixels, channel_axis=self._channel_axis,
-                                              pixel_size=self._pixel_size)
+                                              pixel_size=self._pixel_size, bank=bank)
         return self._classifier
 
     def _stale(self, job: _Request) -> bool:

@@ -21,7 +21,9 @@ from lamella.editor.viewers._paint_labels import Annotations
 from lamella.editor.viewers._paint_toolbar import PaintToolbar
 from lamella.editor.viewers._paint_workflow import CLASS_NAMES, labels_source
 
-__all__ = ["ClassesMixin"]
+__all__ = ["FEATURE_PARAMS", "ClassesMixin"]
+
+FEATURE_PARAMS = ("features", "groups", "scales")  # the training step's, that the live features follow
 
 
 class ClassesMixin:
@@ -43,6 +45,9 @@ class ClassesMixin:
         raise NotImplementedError
 
     def _show_all(self) -> None:  # the window's
+        raise NotImplementedError
+
+    def _features_changed(self) -> None:  # the window's
         raise NotImplementedError
 
     def add_class(self, name: str | None = None) -> int:
@@ -112,3 +117,5 @@ class ClassesMixin:
             self._read_classes()
             if [c.name for c in self.classes] != names:  # an undo in the editor, say
                 self._show_all()
+            if change.kind == "reset" or change.detail.get("name") in FEATURE_PARAMS:
+                self._features_changed()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 from lamella.core.sdk import Image
 from lamella.editor.model import EditorModel
 from lamella.editor.viewers._display import Display
+from lamella.editor.viewers._paint_bank import live_bank
 from lamella.editor.viewers._paint_class_list import ClassList
 from lamella.editor.viewers._paint_classes import (
     AnnotationClass,
@@ -65,7 +66,9 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
         self.predicted = np.zeros(self.shape, dtype=np.uint16)  # 0: not predicted yet
         self.uncertainty = np.full(self.shape, np.nan, dtype=np.float32)
         pixels, channel_axis = classifier_pixels(image)
-        self.trainer = LiveTrainer(pixels, channel_axis=channel_axis, pixel_size=pixel_size_of(image))
+        bank, self._bank_note = live_bank(model.manifest(node), model.params(node), image.calibration)
+        self.trainer = LiveTrainer(pixels, channel_axis=channel_axis, pixel_size=pixel_size_of(image),
+                                   bank=bank)
         self._build()
         self._read_classes()
         self._unsubscribe = model.subscribe(self._on_model_change)
@@ -145,6 +148,15 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
             return False
         self.trainer.request(self.annotations.labels, self.view.visible_region())
         return True
+
+    def _features_changed(self) -> None:
+        """The step's feature parameters changed: the live classifier follows (features anew)."""
+        bank, note = live_bank(self.model.manifest(self.node), self.model.params(self.node),
+                               self.image.calibration)
+        self.trainer.set_bank(bank)
+        if note:
+            self.say(note, problem=True)
+        self.retrain()
 
     def _on_predicted(self, part: object) -> None:
         assert isinstance(part, PredictionPart)
@@ -314,7 +326,8 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.hover)
         self._connect()
-        self.say(self._startup_problem, problem=bool(self._startup_problem))
+        problem = self._startup_problem or self._bank_note
+        self.say(problem, problem=bool(problem))
         self._update_actions()
 
     def _connect(self) -> None:

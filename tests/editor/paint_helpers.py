@@ -14,8 +14,12 @@ STAND_IN = {
     "inputs": {"image": {"type": "image", "description": "the image painted on"},
                "annotations": {"type": "labels", "description": "0 unlabelled, 1..K classes"}},
     "outputs": {"counts": {"type": "json", "description": "painted pixels per class value"}},
-    "parameters": {"class_names": {"type": "string", "default": "",
-                                   "description": "comma-separated class names"}},
+    "parameters": {  # as lamella/pixel-classifier-train's (the live features follow them)
+        "class_names": {"type": "string", "default": "", "description": "comma-separated class names"},
+        "features": {"type": "enum", "choices": ["all", "ilastik", "intensity", "custom"],
+                     "default": "all", "description": "feature groups"},
+        "groups": {"type": "string", "default": "intensity, gaussian", "description": "for custom"},
+        "scales": {"type": "string", "default": "0.7, 1, 1.6, 3.5, 5, 10", "description": "sigmas"}},
     "resources": {"gpu": "none", "memory_gb": 0.5, "threads": 1, "network": False},
     "image": "test/paint-train:1.0.0", "entrypoint": "main:run",
 }

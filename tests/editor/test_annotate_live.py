@@ -141,3 +141,26 @@ def test_the_visible_area_is_predicted_first(live_painter, qtbot) -> None:
     qtbot.waitUntil(lambda: any(p.final for p in parts), timeout=60000)
     assert parts[0].region == visible
     assert (painter.predicted > 0).all()
+
+
+def test_the_live_features_follow_the_training_steps_parameters(live_painter, qtbot) -> None:
+    from lamella.core.sdk import Calibration
+    from lamella.core.sdk.ml.features import DEFAULT_SIGMAS, FEATURE_GROUPS
+    from lamella.editor.viewers._paint_bank import live_bank
+
+    painter = live_painter
+    bank = painter.trainer._bank
+    assert bank.groups == FEATURE_GROUPS and bank.sigmas == DEFAULT_SIGMAS
+    painter.annotations.labels[...] = halves(1, 2)
+    painter.model.set_param("train", "features", "intensity")  # in the properties panel, say
+    assert painter.trainer._bank.groups == ("intensity", "gaussian")
+    qtbot.waitUntil(lambda: not painter.trainer.busy, timeout=60000)
+    assert painter.trainer._classifier.bank.groups == ("intensity", "gaussian")
+    assert len(painter.trainer._classifier.feature_names) == 1 + 6
+
+    manifest = painter.model.manifest("train")
+    bank, note = live_bank(manifest, {"features": "custom", "groups": "gaussian, hessian",
+                                      "scales": "25 nm, 50 nm"}, Calibration(12.5, 12.5, "nm"))
+    assert (bank.groups, bank.sigmas, note) == (("gaussian", "hessian"), (2.0, 4.0), "")
+    bank, note = live_bank(manifest, {"scales": "25 nm"}, None)
+    assert bank.sigmas == DEFAULT_SIGMAS and note.startswith("live training uses the default features (")
