@@ -35,7 +35,7 @@ def _swatch(colour: str) -> QIcon:
 
 
 class ClassList(QWidget):
-    """Classes as rows ``■ name  (N px)``; Add, Rename and Colour buttons below.
+    """Classes as rows ``■ name  (N px)``; Add, Rename, Colour and Remove buttons below.
 
     Signals
     -------
@@ -45,12 +45,15 @@ class ClassList(QWidget):
         A new class is wanted (the window names it and writes ``class_names``).
     rename_requested(int, str), recolour_requested(int, str)
         A class's new name, or its new colour as ``'#rrggbb'``.
+    remove_requested(int)
+        The class to remove (the window asks before erasing its strokes).
     """
 
     chosen = Signal(int)
     add_requested = Signal()
     rename_requested = Signal(int, str)
     recolour_requested = Signal(int, str)
+    remove_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +66,9 @@ class ClassList(QWidget):
                 ("Add", "Add a class (its name goes to the training step's class_names)",
                  self.add_requested.emit),
                 ("Rename…", "Rename the chosen class", lambda: self.ask_name(self.current())),
-                ("Colour…", "Choose the chosen class's colour", lambda: self.ask_colour(self.current()))):
+                ("Colour…", "Choose the chosen class's colour", lambda: self.ask_colour(self.current())),
+                ("Remove", "Remove the chosen class and erase its strokes",
+                 lambda: self.remove_requested.emit(self.current()))):
             button = QPushButton(text, self)
             button.setToolTip(tip)
             button.clicked.connect(lambda checked=False, slot=slot: slot())

@@ -119,6 +119,22 @@ class Annotations:
         """True between :meth:`begin` and :meth:`end`."""
         return self._before is not None
 
+    def replace(self, labels: np.ndarray) -> Region | None:
+        """Put ``labels`` in place as one undo step (classes renumbered, say); the region changed."""
+        self.end()
+        changed = labels != self.labels
+        if not changed.any():
+            return None
+        rows, columns = np.nonzero(changed.any(axis=1))[0], np.nonzero(changed.any(axis=0))[0]
+        region = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(columns[0]), int(columns[-1]) + 1))
+        before = self.labels[region].copy()
+        self.labels[region] = labels[region]
+        state = next(self._numbers)
+        self._push(_Stroke(region, before, self.labels[region].copy(), (self._state, state)))
+        self._redo.clear()
+        self._state = state
+        return region
+
     # ----- undo -------------------------------------------------------------------------
     def undo(self) -> Region | None:
         """Take back the last stroke; the region it changed (None: nothing to undo)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from lamella.editor.model import Change, EditorModel
 from lamella.editor.viewers._paint_classes import (
     AnnotationClass,
@@ -17,7 +19,7 @@ from lamella.editor.viewers._paint_classes import (
     parse_class_names,
     read_sidecar,
 )
-from lamella.editor.viewers._paint_labels import Annotations
+from lamella.editor.viewers._paint_labels import Annotations, Region
 from lamella.editor.viewers._paint_toolbar import PaintToolbar
 from lamella.editor.viewers._paint_workflow import CLASS_NAMES, labels_source
 
@@ -34,6 +36,7 @@ class ClassesMixin:
     classes: list[AnnotationClass]
     current_class: int
     annotations: Annotations
+    predicted: np.ndarray
     labels_path: Path | None
     bar: PaintToolbar
     _colours_dirty: bool
@@ -48,6 +51,12 @@ class ClassesMixin:
         raise NotImplementedError
 
     def _features_changed(self) -> None:  # the window's
+        raise NotImplementedError
+
+    def _labels_changed(self, region: Region | None) -> None:  # the window's
+        raise NotImplementedError
+
+    def confirm(self, question: str) -> bool:  # the window's
         raise NotImplementedError
 
     def add_class(self, name: str | None = None) -> int:
@@ -75,6 +84,32 @@ class ClassesMixin:
             return False
         self.classes[value - 1] = AnnotationClass(names[value - 1], self.classes[value - 1].colour)
         self._write_names(names)
+        return True
+
+    def remove_class(self, value: int) -> bool:
+        """Remove class ``value``: its strokes are erased, the classes above move down one.
+
+        A class with strokes is removed only if :meth:`confirm` says so. Ctrl+Z in the
+        painter brings the strokes back; Edit ▸ Undo in the editor the name.
+        """
+        if not 1 <= value <= len(self.classes):
+            return False
+        name = self.classes[value - 1].name
+        if len(self.classes) <= 2:
+            self.say(f"the classifier needs two classes; rename '{name}' instead", problem=True)
+            return False
+        painted = self.annotations.counts().get(value, 0)
+        if painted and not self.confirm(f"Remove class '{name}' and erase its {painted:,} painted pixels?"):
+            return False
+        labels = self.annotations.labels
+        renumbered = np.where(labels > value, labels - 1, labels).astype(labels.dtype)
+        renumbered[labels == value] = 0
+        region = self.annotations.replace(renumbered)
+        del self.classes[value - 1]
+        self.current_class = min(self.current_class, len(self.classes))
+        self.predicted[...] = 0  # in the old numbering: cleared until the retraining
+        self._write_names([c.name for c in self.classes])
+        self._labels_changed(region)
         return True
 
     def recolour_class(self, value: int, colour: str) -> None:

@@ -132,6 +132,9 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
 
     def _labels_changed(self, region: Region | None) -> None:
         """After a stroke, an undo or a redo: redraw, recount, retrain."""
+        if int(self.annotations.labels.max(initial=0)) > len(self.classes):
+            self._read_classes()  # an undone removal brought a class's strokes back
+            self._show_all()
         if region is not None:
             self._show_strokes(region)
         self._show_classes()
@@ -192,9 +195,12 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
             return False
         self.labels_path, self._mismatched, self._colours_dirty = path, None, False
         self.annotations.mark_saved()
-        painted = sum(self.annotations.counts().values())
-        self.say(f"saved {painted:,} painted pixels to {path.name}"
-                 + ("; save the workflow to keep where it reads them" if self.model.dirty else ""))
+        counts = self.annotations.counts()
+        unpainted = [c.name for value, c in enumerate(self.classes, start=1) if value not in counts]
+        self.say(f"saved {sum(counts.values()):,} painted pixels to {path.name}"
+                 + ("; save the workflow to keep where it reads them" if self.model.dirty else "")
+                 + (f"; '{unpainted[0]}' has no strokes: training needs strokes of every class "
+                    "(paint it or remove it)" if unpainted else ""), problem=bool(unpainted))
         self._update_actions()
         return True
 
@@ -356,6 +362,7 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
         self.class_list.add_requested.connect(self.add_class)
         self.class_list.rename_requested.connect(self.rename_class)
         self.class_list.recolour_requested.connect(self.recolour_class)
+        self.class_list.remove_requested.connect(self.remove_class)
         for value in range(1, 10):
             key = QShortcut(QKeySequence(str(value)), self)
             key.activated.connect(lambda value=value: self.set_class(value))

@@ -184,3 +184,25 @@ def test_class_names_go_to_the_training_step_and_follow_its_undo(painter) -> Non
     assert [c.name for c in painter.classes] == ["class 1", "class 2", "pores"]
     painter.recolour_class(3, "#00FF00")
     assert painter.classes[2].colour == "#00ff00" and painter.dirty
+
+
+def test_removing_a_class_erases_its_strokes_and_renumbers_the_classes_above(painter) -> None:
+    painter.add_class("pores")
+    for value, x in ((1, 5), (2, 25), (3, 45)):
+        painter.set_class(value)
+        stroke(painter.view, [(x, 20), (x + 10, 20)])
+    before = painter.annotations.labels.copy()
+    painter.confirm = lambda question: False  # type: ignore[method-assign]
+    assert not painter.remove_class(2)
+    assert np.array_equal(painter.annotations.labels, before)
+    painter.confirm = lambda question: True  # type: ignore[method-assign]
+    assert painter.remove_class(2)
+    labels = painter.annotations.labels
+    assert np.array_equal(labels == 1, before == 1) and np.array_equal(labels == 2, before == 3)
+    assert not (labels == 3).any() and not labels[before == 2].any()
+    assert painter.model.params("train")["class_names"] == "class 1, pores"
+    assert not painter.remove_class(2)  # two classes left: the classifier needs them
+    assert "needs two classes" in painter.message()
+    painter.undo()  # the strokes come back, with a class for them
+    assert np.array_equal(painter.annotations.labels, before)
+    assert len(painter.classes) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +155,61 @@ def test_an_unsaved_workflow_is_saved_first(qtbot, tmp_path: Path) -> None:
     (tmp_path / "new").mkdir()
     assert window.save()
     assert tifffile.imread(tmp_path / "new" / "flow-annotations.tif")[3, 3] == 1
+
+
+def test_saving_with_a_class_without_strokes_says_training_needs_it(qtbot, tmp_path: Path) -> None:
+    window, _ = open_painter(qtbot, tmp_path, NAMED)
+    paint_two_classes(window)
+    window.add_class("pores")
+    assert window.save()
+    assert window.message().endswith("; 'pores' has no strokes: training needs strokes of every class "
+                                     "(paint it or remove it)")
+
+
+REAL = """lamella: 1
+name: paint-real
+inputs:
+  image: {type: image, default: two.tif}
+nodes:
+  load: {module: lamella/load-image@1, params: {crop_info_bar: 'off'}, in: {path: $inputs.image}}
+  train:
+    module: lamella/pixel-classifier-train@1
+    params: {features: intensity, n_estimators: 10}
+    in: {image: load.image}
+"""
+
+
+def test_the_pixel_classifier_trains_on_the_saved_annotations_in_a_real_run(
+        qtbot, tmp_path: Path, isolated_cache: Path) -> None:
+    pytest.importorskip("sklearn", reason="the pixel classifier needs the ml extra (scikit-learn)")
+    from PySide6.QtWidgets import QMessageBox
+
+    from lamella.editor.viewers.annotate_window import AnnotateWindow
+    from lamella.runner import Analysis
+
+    path = write_workflow(tmp_path / "work", REAL)
+    model = EditorModel.open(path, Catalog.discover([], env={}))
+    window = AnnotateWindow(model, "train", read_image(path.parent / "two.tif"))
+    window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+    window.bar.live.setChecked(False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.fit()
+    paint_two_classes(window)
+    window.rename_class(1, "dark")
+    window.rename_class(2, "bright")
+    assert window.save() and not window.model.problems()
+    model.save()
+    result = Analysis.load(path).run(out=tmp_path / "results", cache_dir=isolated_cache)
+    assert result.status == "succeeded", [j.error for j in result.jobs if j.error]
+    job = next(j for j in result.jobs if j.node.id == "train")
+    classes = read_image(job.outputs["classes"][0]).data
+    assert (classes[:, :32] == 1).mean() > 0.99 and (classes[:, 32:] == 2).mean() > 0.99
+    from lamella.core.sdk.ml.pixel_model import PixelForest
+
+    trained = PixelForest.read(job.outputs["model"][0])
+    assert trained.class_names == ("dark", "bright") and trained.class_values == (1, 2)
+    with zipfile.ZipFile(job.outputs["model"][0]) as archive:
+        training = json.loads(archive.read("model.json"))["metadata"]["training"]
+    assert training["pixels_per_class"] == {str(k): v for k, v in window.annotations.counts().items()}
