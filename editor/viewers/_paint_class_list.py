@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -75,7 +74,6 @@ class ClassList(QWidget):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Classes", self))
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self._classes: list[AnnotationClass] = []
