@@ -54,6 +54,18 @@ class AnnotateActions(QtCore.QObject):
         self._hold = PreviewHold(window.preview)
         self._waiting: tuple[str, str, str] | None = None  # training step, source node, port
         window.controller.finished.connect(self._on_finished)
+        window.installEventFilter(self)  # closing the editor closes its painting windows first
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        """Before the editor window closes, close its painting windows (each may ask to save)."""
+        if watched is self.window and event.type() == QtCore.QEvent.Type.Close:
+            from lamella.editor.viewers.annotate_window import AnnotateWindow
+
+            for painter in self.window.findChildren(AnnotateWindow):
+                if painter.isVisible() and not painter.close():  # Cancel: the editor stays open
+                    event.ignore()
+                    return True
+        return super().eventFilter(watched, event)
 
     def training_node(self) -> str | None:
         """The step to annotate for: see the module docstring."""

@@ -57,3 +57,22 @@ def test_annotate_says_what_to_do_without_a_training_step_or_its_image(make_wind
     window.model.remove_nodes(["train"])
     assert not window.annotate.open()
     assert window.statusBar().currentMessage().startswith("select a training step")
+
+
+def test_closing_the_editor_asks_about_unsaved_strokes_first(make_window, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    modules = write_stand_in(tmp_path / "modules")
+    text = WORKFLOW.replace("in: {image: load.image}", "in: {image: $inputs.image}")
+    window = make_window(write_workflow(tmp_path / "work", text), modules=(modules,))
+    shown = opened(window, qtbot)
+    assert window.annotate.open()
+    painter = shown[0]
+    painter.bar.live.setChecked(False)
+    painter.paint([(3, 3), (9, 3)])
+    painter.ask_unsaved = lambda: QMessageBox.StandardButton.Cancel  # type: ignore[method-assign]
+    assert not window.close()
+    assert window.isVisible() and painter.isVisible()
+    painter.ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+    assert window.close()
+    assert not painter.isVisible()
