@@ -1,0 +1,82 @@
+"""Prediction: one or several models over one image plane, tiled, with an uncertainty map.
+
+An ensemble's probabilities are the mean of its members'; its uncertainty is, per pixel, the
+largest over classes of the members' standard deviation (population, ``ddof=0``) of that
+class's probability: 0 where the members agree, up to 0.5 where half say yes and half no.
+Mean and spread are accumulated member by member (Welford's update), so memory does not
+grow with the number of members, and identical members give a spread of exactly 0.
+
+A model trained at one pixel size sees objects at the size it learnt when the image is
+resampled to that pixel size first (:func:`resample`); the probabilities are resampled back
+to the image's own grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from skimage.transform import resize
+
+from lamella.core.sdk.ml.unet.model import UNet
+from lamella.core.sdk.ml.unet.tiling import Forward, predict_tiled
+
+__all__ = ["TileSettings", "predict_ensemble", "resample", "torch_forward"]
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """How an image is cut into tiles (see :func:`tiling.predict_tiled`)."""
+
+    tile: int = 256
+    overlap: int = 64
+    batch_size: int = 4
+
+
+def torch_forward(model: UNet, device: torch.device) -> Forward:
+    """A :data:`tiling.Forward` running ``model`` on ``device`` (softmax applied)."""
+    model = model.to(device).eval()
+
+    def forward(tiles: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            logits = model(torch.from_numpy(np.ascontiguousarray(tiles)).to(device))
+            return torch.softmax(logits, dim=1).cpu().numpy()
+
+    return forward
+
+
+def predict_ensemble(plane: np.ndarray, forwards: list[Forward], *, multiple: int,
+                     tiles: TileSettings,
+                     progress: Callable[[float], None] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean class probabilities (K, H, W) and uncertainty (H, W) of a (C, H, W) plane."""
+    mean = spread = None
+    for index, forward in enumerate(forwards):
+        def member_progress(done: float, index: int = index) -> None:
+            if progress is not None:
+                progress((index + done) / len(forwards))
+
+        probabilities = predict_tiled(plane, forward, tile=tiles.tile, overlap=tiles.overlap,
+                                      batch_size=tiles.batch_size, multiple=multiple,
+                                      progress=member_progress)
+        if mean is None or spread is None:
+            mean, spread = probabilities.astype(np.float32), np.zeros_like(probabilities)
+            continue
+        delta = probabilities - mean
+        mean += delta / np.float32(index + 1)
+        spread += delta * (probabilities - mean)
+    assert mean is not None and spread is not None
+    deviation = np.sqrt(np.maximum(spread / np.float32(len(forwards)), 0.0))
+    return mean, deviation.max(axis=0)
+
+
+def resample(data: np.ndarray, shape: tuple[int, int], *, order: int = 1) -> np.ndarray:
+    """A (C, H, W) array resampled to (C, *shape) (linear; smoothed first when shrinking)."""
+    if data.shape[1:] == tuple(shape):
+        return data
+    shrinking = shape[0] < data.shape[1] or shape[1] < data.shape[2]
+    return np.stack([resize(channel, shape, order=order, mode="reflect", preserve_range=True,
+                            anti_aliasing=shrinking and order > 0).astype(np.float32)
+                     for channel in data])
