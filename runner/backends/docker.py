@@ -326,9 +326,12 @@ class DockerBackend(PooledBackend):
             self._pool.free(job_id)
         with contextlib.suppress(Exception):
             task.container.remove(force=True)
-        for volume in task.remote.volumes if task.remote is not None and task.engine.files else ():
+        files = task.engine.files
+        if task.remote is None or files is None:
+            return
+        for volume in task.remote.volumes:
             with contextlib.suppress(Exception):
-                task.engine.files.remove(volume)
+                files.remove(volume)
 
     def cancel(self, job_id: str) -> None:
         """Stop and remove the run's container; its folder stays until :meth:`release`."""
