@@ -7,25 +7,88 @@ from pathlib import Path
 
 import numpy as np
 
-from lamella.core.sdk import Calibration
+from lamella.core.sdk import Calibration, Image, write_image
 from lamella.core.units import convert_length, parse_quantity
 
-from . import generate, layouts
+from . import generate, layouts, like
 
 
 def run(task) -> None:
-    """Generate the image, its ground-truth labels and the truth table."""
-    calibration = _calibration(task)
-    task.progress(0.05, f"generating {task.param('kind')}")
-    if task.param("kind") == "particles":
-        image, labels, rows = _particles(task, calibration)
+    """Generate 'images' seeded micrographs, their ground-truth labels and the first's table."""
+    model = _like(task)
+    calibration = _calibration(task, model)
+    field = _field(task, model)
+    diameter = _diameter(task, calibration, model) if task.param("kind") == "particles" else 0.0
+    count = task.param("images")
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(count):
+            seed = task.param("seed") + index
+            task.progress(0.05 + 0.85 * index / count,
+                          f"generating {task.param('kind')} {index + 1} of {count} (seed {seed})")
+            if task.param("kind") == "particles":
+                image, labels, rows = _particles(task, calibration, field, seed, diameter)
+            else:
+                image, labels, rows = _phases(task, calibration, field, seed)
+            _save_member(task, Path(folder), index, image, labels, calibration)
+            if index == 0:
+                task.progress(0.05 + 0.85 / count, "writing")
+                task.save_image("image", image, calibration=calibration)
+                task.save_labels("labels", labels, calibration=calibration)
+                task.save_table("table", rows)
+                _save_sem_file(task, image[:field[1]], calibration)
+
+
+def _save_member(task, folder: Path, index: int, image: np.ndarray, labels: np.ndarray,
+                 calibration: Calibration | None) -> None:
+    """Add one micrograph and its labels to 'image_set' and 'labels_set' (files -000, -001...)."""
+    for port, data in (("image_set", image), ("labels_set", labels)):
+        name = f"{port}-{index:03d}.ome.tif"
+        write_image(folder / name, Image(data, "YX", calibration))
+        task.save_file(port, folder / name, filename=name)
+
+
+def _like(task) -> Image | None:
+    """The 'like' image's first plane, or None when the input is not connected."""
+    if not task.has_input("like"):
+        return None
+    image = task.user_image("like")
+    return image.like(like.plane(image.data, image.axes), axes="YX")
+
+
+def _field(task, model: Image | None) -> tuple[int, int]:
+    """Width and height in pixels: the 'like' image's, else the parameters'."""
+    if model is None:
+        return task.param("width"), task.param("height")
+    height, width = model.data.shape
+    if min(width, height) < 16:
+        task.fail(f"input 'like': {model.name} is {width} x {height} pixels; "
+                  "simulated images need at least 16 x 16")
+    print(f"field: {width} x {height} px, from the 'like' image")
+    return width, height
+
+
+def _diameter(task, calibration: Calibration | None, model: Image | None) -> float:
+    """Mean particle diameter in pixels; 'auto' estimates it from the 'like' image."""
+    if task.is_auto("mean_diameter"):
+        if model is None:
+            task.fail("parameter 'mean_diameter': 'auto' estimates the particle size from the "
+                      "'like' image; connect 'like' (e.g. load.image) or give a size, e.g. '40 px'")
+        estimate = like.typical_diameter(model.data)
+        if estimate is None:
+            task.fail("parameter 'mean_diameter': no particles found in the 'like' image to "
+                      "estimate their size from; give a size, e.g. '40 px'")
+        unit = "" if calibration is None else (
+            f" = {estimate * calibration.x:.3g} {calibration.unit}")
+        task.resolved("mean_diameter", f"{estimate:.3g} px",
+                      f"twice the median inscribed radius of the 'like' image's Li-thresholded "
+                      f"particles{unit}")
+        diameter = estimate
     else:
-        image, labels, rows = _phases(task, calibration)
-    task.progress(0.9, "writing")
-    task.save_image("image", image, calibration=calibration)
-    task.save_labels("labels", labels, calibration=calibration)
-    task.save_table("table", rows)
-    _save_sem_file(task, image[:task.param("height")], calibration)
+        diameter = _pixels(task, "mean_diameter", calibration)
+    if diameter < 2:
+        task.fail(f"parameter 'mean_diameter': {task.param('mean_diameter')} is "
+                  f"{diameter:.3g} px; particles need at least 2 px, e.g. '40 px'")
+    return diameter
 
 
 def _save_sem_file(task, micrograph: np.ndarray, calibration: Calibration | None) -> None:
@@ -43,14 +106,11 @@ def _save_sem_file(task, micrograph: np.ndarray, calibration: Calibration | None
         task.save_file("sem_file", path, filename=f"sem-{layout}.tif")
 
 
-def _particles(task, calibration: Calibration | None):
-    diameter = _pixels(task, "mean_diameter", calibration)
-    if diameter < 2:
-        task.fail(f"parameter 'mean_diameter': {task.param('mean_diameter')} is "
-                  f"{diameter:.3g} px; particles need at least 2 px, e.g. '40 px'")
+def _particles(task, calibration: Calibration | None, field: tuple[int, int], seed: int,
+               diameter: float):
     count = task.param("count")
     image, labels, rows = generate.particles(
-        task.param("width"), task.param("height"), seed=task.param("seed"),
+        field[0], field[1], seed=seed,
         mean_diameter=diameter, size_spread=task.param("size_spread"), count=count,
         coverage=task.param("coverage"), agglomeration=task.param("agglomeration"),
         max_aspect=task.param("max_aspect"), irregular=task.param("irregular"),
@@ -66,18 +126,25 @@ def _particles(task, calibration: Calibration | None):
     return image, labels, rows
 
 
-def _phases(task, calibration: Calibration | None):
+def _phases(task, calibration: Calibration | None, field: tuple[int, int], seed: int):
     count = task.param("phases")
     fractions = _fractions(task, count)
     feature = _pixels(task, "feature_size", calibration)
     return generate.phases(
-        task.param("width"), task.param("height"), seed=task.param("seed"), count=count,
+        field[0], field[1], seed=seed, count=count,
         fractions=fractions, feature_size=feature, blur=task.param("blur"),
         noise=task.param("noise"), with_info_bar=task.param("info_bar"))
 
 
-def _calibration(task) -> Calibration | None:
-    """Return the pixel size to stamp on the image; None leaves it uncalibrated."""
+def _calibration(task, model: Image | None) -> Calibration | None:
+    """The pixel size to stamp on the images: the 'like' image's, else 'pixel_size'.
+
+    None leaves the images uncalibrated.
+    """
+    if model is not None and model.calibration is not None:
+        cal = model.calibration
+        print(f"pixel size: {cal.x:g} {cal.unit}, from the 'like' image")
+        return Calibration(cal.x, cal.y, cal.unit, source="synthetic (like image)")
     text = task.param("pixel_size")
     if text is None:
         return None
