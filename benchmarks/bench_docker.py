@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from _common import Config, Row, Section, Spread, ratios, shown
+from _common import Config, Row, Section, Spread, build_workflow_images, ratios, shown
 from bench_backends import QUICK_SIZE, SIZE, command, compare, node_table, per_node
 
 # The SDK's own loader: modules import their sibling files relatively, as a package.
@@ -54,6 +54,7 @@ def node_images(config: Config) -> dict[str, str]:
 def run(config: Config) -> Section:
     """Local and docker wall times, the per-node difference, and the bare-container floor."""
     size = QUICK_SIZE if config.quick else SIZE
+    build_workflow_images()
     local, docker, nodes, identical = compare(config, ("local", "docker"), size)
     images = node_images(config)
     rounds = 1 if config.quick else FLOOR_ROUNDS

@@ -25,6 +25,7 @@ from _common import (
     Spread,
     alternate,
     bench_env,
+    build_workflow_images,
     fresh_dir,
     lamella_command,
     ratios,
@@ -79,6 +80,7 @@ def run(config: Config) -> Section:
     from tests.docker.remote_engine import stop_engine
 
     count, size = (QUICK_IMAGES, QUICK_SIZE) if config.quick else (BATCH_IMAGES, SIZE)
+    build_workflow_images()
     pattern = make_images(config.work / "two-engines" / "images", count, size)
     env = bench_env(config.work / CACHES / "two-engines")
     process, engine = _second_engine()

@@ -79,14 +79,16 @@ def images_list(args: argparse.Namespace) -> None:
     """List Lamella's images on the engine: size, and what each adds to the image below it."""
     client = _client(args)
     images = [i for i in client.images.list(filters={"label": names.LABEL_KIND}) if i.tags]
-    sizes = {i.labels.get(names.LABEL_KIND): int(i.attrs.get("Size", 0)) for i in images
-             if i.labels.get(names.LABEL_KIND) in ("base", "runtime")}
+    sizes = {i.id: int(i.attrs.get("Size", 0)) for i in images}
+    by_kind = {i.labels.get(names.LABEL_KIND): i.id for i in images
+               if i.labels.get(names.LABEL_KIND) in ("base", "runtime")}
     rows = [("image", "kind", "size", "adds", "built from")]
     for image in sorted(images, key=lambda i: (_KIND_ORDER.get(i.labels.get(names.LABEL_KIND, ""), 9),
                                                  i.tags[0])):
         kind = image.labels.get(names.LABEL_KIND, "")
         size = int(image.attrs.get("Size", 0))
-        below = sizes.get(_BELOW.get(kind, ""))
+        # A module or extras image names the image it was built on; older ones the kind below.
+        below = sizes.get(image.labels.get(names.LABEL_FROM) or by_kind.get(_BELOW.get(kind, ""), ""))
         rows.append((", ".join(image.tags), kind, _size(size),
                      _size(size - below) if below is not None else "-",
                      image.labels.get(names.LABEL_MODULE, "")))
@@ -102,8 +104,8 @@ def _size(size: int) -> str:
     return f"{size / 1000:.0f} kB" if abs(size) >= 1000 else f"{size} B"
 
 
-_BELOW = {"runtime": "base", "module": "runtime"}
-_KIND_ORDER = {"base": 0, "runtime": 1, "module": 2}
+_BELOW = {"runtime": "base", "extras": "runtime", "module": "runtime"}
+_KIND_ORDER = {"base": 0, "runtime": 1, "extras": 2, "module": 3}
 
 
 def images_export(args: argparse.Namespace) -> None:

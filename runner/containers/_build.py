@@ -8,10 +8,14 @@ Three layers of images, each built from the one before:
 - the **runtime** (``lamella/runtime:VERSION``): the base plus the pinned scientific stack in
   one layer (installed in a build stage and copied, so the wheels themselves add nothing) and
   the Lamella SDK wheel in a small layer above it; every module image shares both;
-- a **module** image (``lamella/threshold:1.1.0``): the runtime plus the module's own extra
-  requirements, if any, and its code. A module folder without a Dockerfile gets the
-  standard one below; a folder with its own Dockerfile is built from it, given the build
-  argument ``RUNTIME`` and the same ``wheels/`` folder.
+- an **extras** image (``lamella/runtime-extras:DIGEST``), only for modules with requirements
+  beyond the stack: the runtime plus those packages pinned to the versions installed next to
+  this Lamella (torch's CPU build, not PyPI's newest CUDA one), in one layer. Modules needing
+  the same packages share it: unet-train and unet-predict carry torch once, not twice;
+- a **module** image (``lamella/threshold:1.1.0``): the runtime (or its extras image) plus
+  the module's code. A module folder without a Dockerfile gets the standard one below; a
+  folder with its own Dockerfile is built from it, given the build argument ``RUNTIME`` and
+  a ``wheels/`` folder with its extra requirements.
 
 Every build runs with ``network_mode="none"``: wheels come from the host's wheelhouse.
 """
@@ -40,13 +44,14 @@ from lamella.runner.containers._client import find_image
 from lamella.runner.containers._wheelhouse import (
     build_lamella_wheel,
     fetch_wheels,
+    host_pins,
     missing_requirements,
     stack_pins,
     wheelhouse_dir,
 )
 
-__all__ = ["BuildError", "Built", "build_base", "build_module", "build_runtime", "lamella_version",
-           "module_dockerfile"]
+__all__ = ["BuildError", "Built", "build_base", "build_extras", "build_module", "build_runtime",
+           "lamella_version", "module_dockerfile"]
 
 _DEBIAN_SUITE = "bookworm"
 _DEBIAN_PACKAGES = "python3,python3-venv,ca-certificates"
@@ -195,24 +200,74 @@ def build_module(client: Any, manifest: Manifest, folder: Path, *, force: bool =
     """
     runtime = names.runtime_image(lamella_version())
     _require_image(client, runtime, "lamella images runtime")
+    stack = stack_pins()
+    extras = host_pins(missing_requirements(folder / "requirements.txt", stack), stack)
+    own_dockerfile = manifest.kind != "apeer" and (folder / "Dockerfile").is_file()
+    below = runtime if own_dockerfile or not extras else build_extras(client, extras, say=say)
     current = {names.LABEL_MODULE_DIGEST: folder_digest(folder), names.LABEL_SDK: sdk_digest(),
-               names.LABEL_RECIPE: _recipe_digest()}
+               names.LABEL_RECIPE: _recipe_digest(), names.LABEL_FROM: _image_id(client, below)}
     if not force and _labelled(client, names.module_image(manifest), current):
         return None
-    extras = missing_requirements(folder / "requirements.txt", stack_pins())
     with tempfile.TemporaryDirectory(prefix="lamella-module-") as temp:
         context = Path(temp)
         shutil.copytree(folder, context / "module", ignore=_SKIPPED)
         (context / "wheels").mkdir()
-        if extras:
-            say(f"{manifest.ref}: wheels for {', '.join(extras)}")
-            fetch_wheels(extras, wheelhouse_dir())
-            fetch_wheels(extras, context / "wheels")
-            (context / "wheels" / "requirements.txt").write_text("\n".join(extras) + "\n")
-        (context / "Dockerfile").write_text(_dockerfile(manifest, folder, context, extras, runtime))
+        if own_dockerfile and extras:  # its own Dockerfile installs them, from wheels/
+            _wheels_into_context(extras, context, manifest.ref, say)
+        dockerfile = _dockerfile(manifest, folder, context, extras if own_dockerfile else [], below)
+        (context / "Dockerfile").write_text(dockerfile)
         labels = {names.LABEL_KIND: "module", names.LABEL_MODULE: manifest.ref, **current}
         return _docker_build(client, context, names.module_image(manifest), labels,
-                             buildargs={"RUNTIME": runtime}, say=say)
+                             buildargs={"RUNTIME": below}, say=say)
+
+
+_EXTRAS_DOCKERFILE = """\
+# Installed under a prefix in a build stage and merged into the venv: the wheels add no layer.
+ARG RUNTIME
+FROM ${RUNTIME} AS extras
+LABEL org.lamella.kind=stage
+COPY wheels/ /tmp/wheels/
+RUN /opt/lamella/bin/pip install --no-index --no-cache-dir --no-deps --disable-pip-version-check \\
+      --prefix /tmp/extras --find-links /tmp/wheels -r /tmp/wheels/requirements.txt
+
+FROM ${RUNTIME}
+COPY --from=extras /tmp/extras/ /opt/lamella/
+"""
+
+
+def build_extras(client: Any, extras: list[str], *, say: Say = print) -> str:
+    """The runtime plus ``extras`` (pinned requirements) as one shared image; return its tag.
+
+    Built once per set of pins and runtime: every module needing the same packages is built
+    on it. ``--no-deps``: the pins are already the whole closure.
+    """
+    runtime = names.runtime_image(lamella_version())
+    tag = names.extras_image(hashlib.sha256("\n".join(sorted(extras)).encode()).hexdigest()[:16])
+    current = {names.LABEL_FROM: _image_id(client, runtime)}
+    if _labelled(client, tag, current):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="lamella-extras-") as temp:
+        context = Path(temp)
+        (context / "wheels").mkdir()
+        _wheels_into_context(extras, context, tag, say)
+        (context / "Dockerfile").write_text(_EXTRAS_DOCKERFILE)
+        labels = {names.LABEL_KIND: "extras", **current}
+        _docker_build(client, context, tag, labels, buildargs={"RUNTIME": runtime}, say=say)
+    client.images.prune(filters={"dangling": True, "label": f"{names.LABEL_KIND}=stage"})
+    return tag
+
+
+def _wheels_into_context(requirements: list[str], context: Path, what: str, say: Say) -> None:
+    """Fetch ``requirements`` into the wheelhouse and a build context's ``wheels/`` folder."""
+    say(f"{what}: wheels for {', '.join(requirements)}")
+    fetch_wheels(requirements, wheelhouse_dir())
+    fetch_wheels(requirements, context / "wheels")
+    (context / "wheels" / "requirements.txt").write_text("\n".join(requirements) + "\n")
+
+
+def _image_id(client: Any, tag: str) -> str:
+    image = find_image(client, tag)
+    return image.id if image is not None else ""
 
 
 def _dockerfile(manifest: Manifest, folder: Path, context: Path, extras: list[str], runtime: str) -> str:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from lamella.core.manifest import Manifest
 
-__all__ = ["BASE_IMAGE", "LABEL_KIND", "LABEL_MODULE", "LABEL_MODULE_DIGEST", "LABEL_RECIPE", "LABEL_RUN",
-           "LABEL_RUNNER", "LABEL_SDK", "LABEL_STACK", "RUNTIME_REPOSITORY", "module_image", "runtime_image"]
+__all__ = ["BASE_IMAGE", "EXTRAS_REPOSITORY", "LABEL_FROM", "LABEL_KIND", "LABEL_MODULE",
+           "LABEL_MODULE_DIGEST", "LABEL_RECIPE", "LABEL_RUN", "LABEL_RUNNER", "LABEL_SDK", "LABEL_STACK",
+           "RUNTIME_REPOSITORY",
+           "extras_image", "module_image", "runtime_image"]
 
 BASE_IMAGE = "lamella/python-base:bookworm"
 RUNTIME_REPOSITORY = "lamella/runtime"
+EXTRAS_REPOSITORY = "lamella/runtime-extras"
 
-LABEL_KIND = "org.lamella.kind"  # base | runtime | module
+LABEL_KIND = "org.lamella.kind"  # base | runtime | extras | module
+LABEL_FROM = "org.lamella.from"  # the image an extras or module image was built on
 LABEL_MODULE = "org.lamella.module"  # id@version
 LABEL_MODULE_DIGEST = "org.lamella.module-digest"  # the module folder's content digest
 LABEL_SDK = "org.lamella.sdk"  # the SDK's content digest
@@ -35,3 +39,8 @@ def module_image(manifest: Manifest) -> str:
 def runtime_image(version: str) -> str:
     """The runtime image tag for a Lamella version."""
     return f"{RUNTIME_REPOSITORY}:{version}"
+
+
+def extras_image(digest: str) -> str:
+    """The tag of the runtime plus one set of pinned extra packages (``digest`` of the pins)."""
+    return f"{EXTRAS_REPOSITORY}:{digest}"

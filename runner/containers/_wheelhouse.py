@@ -23,8 +23,8 @@ from packaging.utils import canonicalize_name
 
 from lamella.core.errors import LamellaError
 
-__all__ = ["STACK_ROOTS", "WheelhouseError", "build_lamella_wheel", "fetch_wheels", "missing_requirements",
-           "stack_pins", "wheelhouse_dir"]
+__all__ = ["STACK_ROOTS", "WheelhouseError", "build_lamella_wheel", "fetch_wheels", "host_pins",
+           "missing_requirements", "stack_pins", "wheelhouse_dir"]
 
 # What the SDK and the built-in modules import inside a container (not the runner's own
 # dependencies such as rich).
@@ -98,6 +98,33 @@ def missing_requirements(requirements_file: Path, pins: list[str]) -> list[str]:
         if version is None or not requirement.specifier.contains(version, prereleases=True):
             missing.append(line)
     return missing
+
+
+def host_pins(requirements: list[str], stack: list[str]) -> list[str]:
+    """Pin a module's extra ``requirements`` to the versions installed here, with what they need.
+
+    A requirement this Lamella's environment satisfies is pinned to the installed version and
+    its whole closure (minus what the runtime's ``stack`` already holds), for the reason the
+    stack is pinned: a container computes what a local run computes. It also keeps the CPU
+    build of torch: ``torch>=2.3`` resolved on PyPI picks the newest torch with its CUDA
+    libraries (9.5 GB of image per module here), while the installed ``2.13.0+cpu`` needs 0.9 GB.
+    A requirement not installed here is kept as written and resolved when its wheels are fetched.
+    """
+    installed, unpinned = [], []
+    for line in requirements:
+        requirement = Requirement(line)
+        try:
+            version = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            version = None
+        if version is not None and requirement.specifier.contains(version, prereleases=True):
+            installed.append(requirement.name)
+        else:
+            unpinned.append(line)
+    in_stack = {canonicalize_name(pin.split("==")[0]) for pin in stack}
+    closure = [pin for pin in (stack_pins(installed) if installed else [])
+               if canonicalize_name(pin.split("==")[0]) not in in_stack]
+    return closure + unpinned
 
 
 def fetch_wheels(requirements: list[str], into: Path) -> None:
