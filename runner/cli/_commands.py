@@ -230,6 +230,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], None]] = {
     ("modules", "build"): _lazy("module_build"),
     ("images", "base"): _lazy("images_base"),
     ("images", "runtime"): _lazy("images_runtime"),
+    ("images", "build"): _lazy("module_build"),
     ("images", "list"): _lazy("images_list"),
     ("images", "export"): _lazy("images_export"),
     ("images", "import"): _lazy("images_import"),

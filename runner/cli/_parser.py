@@ -100,6 +100,11 @@ def _add_modules(modules: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", help="show a module's ports and parameters")
     show.add_argument("module", help="module id, optionally with @version")
     _add_modules_option(show)
+    _add_build(actions)
+
+
+def _add_build(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``build``: the same command under ``lamella module`` and ``lamella images``."""
     build = actions.add_parser("build", help="build module images for --backend docker",
                                description="Build each module's image (tag: its id and version) "
                                "on the runtime image; builds the runtime first if it is missing.")
@@ -122,6 +127,7 @@ def _add_images(images: argparse.ArgumentParser) -> None:
                                  "and the Lamella SDK, from wheels fetched on this machine")
     runtime.add_argument("--force", action="store_true", help="rebuild it even if up to date")
     _add_docker_host_option(runtime)
+    _add_build(actions)
     _add_docker_host_option(actions.add_parser("list", help="list Lamella's images and their sizes"))
     export = actions.add_parser("export", help="write every Lamella image and the wheels into one "
                                 "bundle file, for a machine with no network")

@@ -26,6 +26,8 @@ def test_module_build_builds_then_says_up_to_date_and_list_shows_sizes(tmp_path:
     assert image.labels["org.lamella.module"] == "test/listed@1.0.0"
     again = lamella("modules", "build", "test/listed", "--modules", "mods", cwd=tmp_path)
     assert again.stdout.splitlines() == ["test/listed:1.0.0: up to date"]
+    same = lamella("images", "build", "test/listed", "--modules", "mods", cwd=tmp_path)
+    assert same.stdout.splitlines() == ["test/listed:1.0.0: up to date"]  # the same command
     listed = lamella("images", "list", cwd=tmp_path)
     rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[1:] if line.strip()}
     assert rows["lamella/python-base:bookworm"][1:2] == ["base"]
