@@ -119,6 +119,47 @@ def test_a_z_stack_is_predicted_slice_by_slice(tmp_path: Path, trained) -> None:
     assert stack.image("labels").data.shape == (2, 64, 80)
 
 
+# Smooth tiles and a whole-image pass agree within this away from the image's own edge, the
+# tolerance tests/ml/test_unet_core.py holds the tiling library to (stated in docs/unet.md).
+INTERIOR_TOLERANCE = 5e-3
+
+
+def test_smooth_tiles_have_no_seams_where_naive_stitching_has(tmp_path: Path, trained) -> None:
+    """A 192 x 256 image in 64 px tiles: blended (overlap 32), stitched (overlap 0), whole."""
+    tile, _ = squares(seed=7)
+    image = np.tile(tile, (3, 4))[:192, :256]
+    model = {"model": trained.path("model")}
+
+    def probabilities(node: str, size: int, overlap: int) -> np.ndarray:
+        return predict(tmp_path, image, model, node=node, tile_size=size,
+                       tile_overlap=overlap).image("probabilities").data
+
+    blended = probabilities("blended", 64, 32)
+    naive = probabilities("naive", 64, 0)  # tiles side by side: each pixel from one tile
+    whole = probabilities("whole", 256, 0)  # one tile covers the image
+    inside = (slice(None), slice(16, -16), slice(16, -16))
+    blended_error = float(np.abs(blended - whole)[inside].max())
+    naive_error = float(np.abs(naive - whole)[inside].max())
+    print(f"interior: blended {blended_error:.2e}, naive stitching {naive_error:.2e}")
+    assert blended_error < INTERIOR_TOLERANCE
+    assert naive_error > 5 * blended_error
+    # Naive stitching is wrong only near its tile borders (rows and columns 64, 128, 192):
+    # the seams. Further than 12 px from them it is the whole-image pass.
+    to_border = np.minimum(*np.meshgrid(_to_tile_border(192), _to_tile_border(256),
+                                        indexing="ij"))
+    naive_off = np.abs(naive - whole).max(axis=0)
+    assert float(naive_off[inside[1:]][to_border[inside[1:]] > 12].max()) < INTERIOR_TOLERANCE
+    assert float(naive_off[inside[1:]][to_border[inside[1:]] < 2].max()) == naive_error
+    assert float(np.abs(naive - blended)[:, 16:-16, 62:66].max()) > 5 * blended_error
+
+
+def _to_tile_border(length: int, tile: int = 64) -> np.ndarray:
+    """Each pixel's distance to the nearest border between two 64 px tiles (inf: none)."""
+    position = np.arange(length) + 0.5
+    borders = np.arange(tile, length, tile)
+    return np.abs(position[:, None] - borders[None, :]).min(axis=1)
+
+
 def test_predict_refuses_a_file_that_is_not_a_model_and_a_newer_format(tmp_path: Path,
                                                                         trained) -> None:
     image, _ = squares()
