@@ -72,6 +72,7 @@ def _add_run(run: argparse.ArgumentParser) -> None:
     run.add_argument("--docker-host", action="append", default=[], metavar="URL|FILE",
                      help="Docker engine for --backend docker, or a hosts file listing several "
                      "(repeatable; default: this machine's), e.g. tcp://gpu-box:2376")
+    _add_registry_option(run)
     run.add_argument("--memory-limit", metavar="SIZE", help="container memory limit for every "
                      "node with --backend docker, e.g. 4GB (default: each module's "
                      "resources.memory_gb)")
@@ -136,6 +137,26 @@ def _add_images(images: argparse.ArgumentParser) -> None:
     load = actions.add_parser("import", help="load a bundle's images and wheels (no network needed)")
     load.add_argument("bundle", type=Path, help="bundle file made by lamella images export")
     _add_docker_host_option(load)
+
+
+class _RegistryAction(argparse.Action):
+    """``--registry HOST:PORT`` sets ``$LAMELLA_REGISTRY``, which the Docker backend reads."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import os
+
+        from lamella.runner.containers._registry import ENV_REGISTRY
+
+        os.environ[ENV_REGISTRY] = str(values)
+        setattr(namespace, self.dest, values)
+
+
+def _add_registry_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--registry", action=_RegistryAction, metavar="HOST:PORT",
+                        help="registry that module images reach remote Docker hosts through "
+                        "(pushed from this machine's engine, pulled there; only missing layers "
+                        "travel); default: docker save/load, or the hosts file's registry")
 
 
 def _add_docker_host_option(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,8 @@ An engine either sees this machine's files (task folders are bind-mounted) or do
 remote host: inputs are shipped into its content store and outputs fetched back, see
 :mod:`._remote`). Images reach a remote engine without a registry: when it lacks a
 module's image, or holds one built from other code, and this machine's engine has the
-right one, it is sent with ``docker save``/``load`` (once per backend and image).
+right one, it is sent with ``docker save``/``load``, or through the host's registry when
+one is configured (once per backend and image).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lamella.runner.backends.base import ModuleIdentity
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._build import lamella_version
 from lamella.runner.containers._client import DEFAULT_HOST, DockerHost, EngineUnreachable, connect
+from lamella.runner.containers._hosts import registry_for
 from lamella.runner.containers._images import ImageCheck
 from lamella.runner.containers._remote import HostFiles, RemoteFilesError, ensure_image
 from lamella.runner.containers._stale import remove_stale_containers
@@ -36,6 +38,7 @@ class Engine:
     images: ImageCheck
     files: HostFiles | None = None  # None: the engine sees this machine's files
     alive: bool = True
+    registry: str | None = None  # HOST:PORT images come through, or None: save/load
     _sent: set[str] = field(default_factory=set)
 
     def image_problem(self, module: ModuleIdentity, source: Engine | None) -> str | None:
@@ -47,7 +50,7 @@ class Engine:
         try:
             for image in (names.runtime_image(lamella_version()), tag):
                 if image not in self._sent:
-                    ensure_image(source.client, self.client, image)
+                    ensure_image(source.client, self.client, image, self.registry)
                     self._sent.add(image)
         except (RemoteFilesError, LamellaError) as exc:
             return f"{problem} (sending it from this machine failed: {exc})"
@@ -92,4 +95,4 @@ def _connect(host: DockerHost) -> Engine:
     # This machine's engine is named as the machine is; others by their given name or address.
     label = host.name or (socket.gethostname() if host.url == DEFAULT_HOST else host.url)
     files = None if host.sees_local_files else HostFiles(client, host=label)
-    return Engine(host, client, label, ImageCheck(client, label), files)
+    return Engine(host, client, label, ImageCheck(client, label), files, registry=registry_for(host))

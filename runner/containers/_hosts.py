@@ -12,11 +12,16 @@ A hosts file (YAML) lists the engines a run may use, what each offers and how to
         gpus: [0, 1]
         memory_gb: 64
       - url: ssh://lab@cluster-7             # the ssh client, with your keys and config
+    registry: 127.0.0.1:5000                 # optional: images reach these hosts through it
 
 Every field but ``url`` is optional: ``slots`` defaults to the run's ``--jobs``, ``gpus`` to
 none (``--gpus`` gives every host the same), ``memory_gb`` to what the engine reports.
 ``shares_files`` (default: true for a ``unix://`` socket, false otherwise) says whether the
 engine sees this machine's files, so task folders can be mounted instead of shipped.
+``registry`` (``HOST:PORT``) names a registry this machine's engine pushes module images
+to and the file's remote hosts pull them from (only missing layers travel); without it, or
+with ``--registry`` / ``$LAMELLA_REGISTRY`` naming one for every host, see
+:mod:`._registry`.
 """
 
 from __future__ import annotations
@@ -29,8 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lamella.core.errors import LamellaError
 from lamella.runner.containers._client import DockerHost
+from lamella.runner.containers._registry import configured_registry
 
-__all__ = ["HostsFileError", "docker_hosts", "read_hosts_file"]
+__all__ = ["HostsFileError", "docker_hosts", "read_hosts_file", "registry_for"]
+
+# The registry a hosts file names for its hosts (a DockerHost is a frozen dataclass and
+# carries no registry of its own).
+_registries: dict[DockerHost, str] = {}
 
 
 class HostsFileError(LamellaError):
@@ -53,6 +63,7 @@ class _HostsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hosts: list[_HostEntry] = Field(min_length=1)
+    registry: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-\[\]:]+(:[0-9]+)?$")
 
 
 def read_hosts_file(path: Path) -> tuple[DockerHost, ...]:
@@ -70,12 +81,23 @@ def read_hosts_file(path: Path) -> tuple[DockerHost, ...]:
         where = ".".join(str(p) for p in first["loc"])
         raise HostsFileError(f"{path}: {where}: {first['msg']} (a hosts file holds 'hosts:', a list "
                              "of entries with url and optional name, tls, slots, gpus, memory_gb, "
-                             "shares_files)") from None
+                             "shares_files; optional registry: HOST:PORT)") from None
     base = path.parent
-    return tuple(DockerHost(url=e.url, name=e.name, tls=_path(e.tls, base), slots=e.slots,
-                            gpus=tuple(str(g) for g in e.gpus) if e.gpus is not None else None,
-                            memory_gb=e.memory_gb, shares_files=e.shares_files)
-                 for e in parsed.hosts)
+    hosts = tuple(DockerHost(url=e.url, name=e.name, tls=_path(e.tls, base), slots=e.slots,
+                             gpus=tuple(str(g) for g in e.gpus) if e.gpus is not None else None,
+                             memory_gb=e.memory_gb, shares_files=e.shares_files)
+                  for e in parsed.hosts)
+    for host in hosts:
+        if parsed.registry:
+            _registries[host] = parsed.registry
+        else:
+            _registries.pop(host, None)
+    return hosts
+
+
+def registry_for(host: DockerHost) -> str | None:
+    """The registry images reach ``host`` through: its hosts file's, else ``--registry``'s."""
+    return _registries.get(host) or configured_registry()
 
 
 def _path(given: Path | None, base: Path) -> Path | None:

@@ -4,7 +4,9 @@ Everything a task needs reaches a remote engine through the Docker API alone, wi
 registry and no shared folder:
 
 - **images**: :func:`ensure_image` streams ``docker save`` from this machine's engine into
-  ``docker load`` on the remote one, once per target and image id;
+  ``docker load`` on the remote one, once per target and image id, or, when a registry is
+  configured, pushes the image there and pulls it on the remote engine (only missing layers
+  travel, :mod:`._registry`), falling back to save/load when that fails;
 - **input files**: :class:`HostFiles` keeps one content-addressed store per host, the volume
   ``lamella-store``, holding each file at ``/store/<sha256>/<name>``. The name is kept because
   the SDK reads an image's format from its suffix and names the file in its messages. A file
@@ -38,6 +40,7 @@ import contextlib
 import io
 import json
 import re
+import sys
 import tarfile
 import tempfile
 import threading
@@ -52,6 +55,7 @@ from lamella.core.errors import LamellaError
 from lamella.runner.containers import _names as names
 from lamella.runner.containers._build import lamella_version
 from lamella.runner.containers._client import find_image
+from lamella.runner.containers._registry import RegistryError, send_through_registry
 from lamella.runner.containers._sandbox import NOBODY, TASK_MOUNT
 from lamella.runner.containers._stale import runner_label
 
@@ -97,7 +101,7 @@ _moved: weakref.WeakKeyDictionary[Any, _Moved] = weakref.WeakKeyDictionary()
 _moved_lock = threading.Lock()
 
 
-def ensure_image(source: Any, target: Any, tag: str) -> str:
+def ensure_image(source: Any, target: Any, tag: str, registry: str | None = None) -> str:
     """Make image ``tag`` on ``target`` the very image it is on ``source``; return its id.
 
     Parameters
@@ -106,6 +110,8 @@ def ensure_image(source: Any, target: Any, tag: str) -> str:
         ``docker.DockerClient`` of the engine that has the image and of the one that needs it.
     tag
         The image's tag, e.g. ``lamella/threshold:1.1.0``.
+    registry
+        ``HOST:PORT`` of a registry both engines reach, or None: ``docker save``/``load``.
 
     When ``target`` lacks the tag or holds another image under it, the image is moved as
     ``docker save | docker load`` does, through a temporary file (no registry). Each target
@@ -120,7 +126,7 @@ def ensure_image(source: Any, target: Any, tag: str) -> str:
     with moved.lock:  # two threads never send the same image twice
         if moved.images.get(tag) != wanted:
             if _image_id(target, tag) != wanted:
-                _transfer(source, target, tag)
+                _transfer(source, target, tag, registry)
             if _image_id(target, tag) != wanted:
                 raise RemoteFilesError(f"image {tag} was sent to {_host(target)} but arrived with "
                                        "another id; remove it there (docker rmi) and run again")
@@ -133,9 +139,20 @@ def _image_id(client: Any, tag: str) -> str | None:
     return str(image.id) if image is not None else None
 
 
-def _transfer(source: Any, target: Any, tag: str) -> None:
-    """``docker save`` on ``source`` into a temporary file, then ``docker load`` on ``target``."""
+def _transfer(source: Any, target: Any, tag: str, registry: str | None = None) -> None:
+    """Move ``tag`` through ``registry`` if one is given and it works, else by save/load.
+
+    ``docker save`` on ``source`` goes into a temporary file, then ``docker load`` on ``target``.
+    """
     import docker.errors
+
+    if registry:
+        try:
+            send_through_registry(source, target, tag, registry)
+            return
+        except RegistryError as exc:
+            print(f"warning: image {tag} could not go through the registry ({exc}); sending it to "
+                  f"{_host(target)} with docker save/load instead", file=sys.stderr, flush=True)
 
     try:
         with tempfile.TemporaryFile(prefix="lamella-image-") as spool:
