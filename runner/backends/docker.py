@@ -70,6 +70,19 @@ class _Task:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
+@dataclass
+class _Start:
+    """A run being created and started (on a remote host: in a thread of its own)."""
+
+    run: RunRequest
+    folder: TaskFolder
+    engine: Engine
+    image_id: str
+    memory_gb: float
+    name: str
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
 class DockerBackend(PooledBackend):
     """Run each task in a container on one or more Docker engines."""
 
@@ -84,6 +97,9 @@ class DockerBackend(PooledBackend):
         self._pool = ResourcePool(capacities)
         self.root = scratch / f"docker-{self.run_label}"
         self._tasks: dict[str, _Task] = {}
+        self._starting: dict[str, tuple[_Start, threading.Thread]] = {}  # remote runs being started
+        self._cleaning: list[threading.Thread] = []  # removing remote tasks' containers and volumes
+        self._lock = threading.Lock()
         self._folders: dict[str, TaskFolder] = {}
         self._updates: queue.Queue[Any] = queue.Queue()
         self._failed_early: set[str] = set()
@@ -114,7 +130,12 @@ class DockerBackend(PooledBackend):
 
     # ----- running ------------------------------------------------------------------------
     def submit(self, run: RunRequest) -> Placement:
-        """Lay out the task folder, create the container and start it."""
+        """Lay out the task folder, create the container and start it.
+
+        On a remote host, shipping the inputs, making and filling the task's volume and
+        creating the container are a dozen API round trips: they run in a thread, so the
+        other hosts' nodes are submitted meanwhile (a failure arrives as the node's result).
+        """
         placement = self._pool.place(run.job_id, run.resources)
         engine = self.engines[placement.host]
         self._count += 1
@@ -125,17 +146,37 @@ class DockerBackend(PooledBackend):
             return folder.placement
         image = engine.images.image_for(run.module)
         folder.placement = replace(folder.placement, image=image.reference)
-        memory_gb = self.memory_override or run.resources.memory_gb
+        start = _Start(run, folder, engine, image.id, self.memory_override or run.resources.memory_gb,
+                       f"lamella-{self.run_label}-{self._count}")
+        if engine.files is None:
+            self._create_and_start(start)
+        else:
+            thread = threading.Thread(target=self._create_and_start, args=(start,), daemon=True,
+                                      name=f"lamella-docker-start-{run.node}")
+            self._starting[run.job_id] = (start, thread)
+            thread.start()
+        return folder.placement
+
+    def _create_and_start(self, start: _Start) -> None:
+        run, folder, engine = start.run, start.folder, start.engine
         try:
-            settings, remote = self._settings(run, folder, engine, image.id, memory_gb)
-            container = engine.client.containers.create(**settings,
-                                                        name=f"lamella-{self.run_label}-{self._count}")
+            settings, remote = self._settings(run, folder, engine, start.image_id, start.memory_gb,
+                                              start.name)
+            container = engine.client.containers.create(**settings, name=start.name)
         except Exception as exc:
-            self._early_failure(run, folder, f"the container could not be created on {engine.label}: "
-                                f"{api_reason(exc)}")
-            return folder.placement
-        task = _Task(run, folder, engine, container, time.monotonic(), memory_limit_bytes(memory_gb), remote)
-        self._tasks[run.job_id] = task
+            self._starting.pop(run.job_id, None)
+            if not start.cancelled.is_set():
+                self._early_failure(run, folder, f"the container could not be created on {engine.label}: "
+                                    f"{api_reason(exc)}")
+            return
+        task = _Task(run, folder, engine, container, time.monotonic(),
+                     memory_limit_bytes(start.memory_gb), remote, start.cancelled)
+        with self._lock:
+            self._starting.pop(run.job_id, None)
+            self._tasks[run.job_id] = task
+        if start.cancelled.is_set():  # cancelled while it was being created
+            self._forget(run.job_id, free=False)
+            return
         try:
             if remote is not None:
                 assert engine.files is not None
@@ -143,11 +184,11 @@ class DockerBackend(PooledBackend):
             container.start()
         except Exception as exc:
             self._forget(run.job_id, free=False)
-            self._early_failure(run, folder, start_failure(exc, folder.placement))
-            return folder.placement
+            if not start.cancelled.is_set():
+                self._early_failure(run, folder, start_failure(exc, folder.placement))
+            return
         threading.Thread(target=self._follow, args=(task,), daemon=True,
                          name=f"lamella-docker-{run.node}").start()
-        return folder.placement
 
     def _lay_out(self, run: RunRequest, placement: Placement, engine: Engine) -> TaskFolder:
         root = self.root / f"{self._count:06d}"
@@ -165,7 +206,7 @@ class DockerBackend(PooledBackend):
         return folder
 
     def _settings(self, run: RunRequest, folder: TaskFolder, engine: Engine, image: str,
-                  memory_gb: float) -> tuple[dict[str, Any], RemoteTask | None]:
+                  memory_gb: float, name: str) -> tuple[dict[str, Any], RemoteTask | None]:
         """The container's settings, and the task's volumes made for it on a remote engine."""
         plan = ContainerPlan(image=image, entrypoint=run.manifest.entrypoint, task_folder=folder.root,
                              threads=folder.placement.threads, memory_gb=memory_gb,
@@ -176,7 +217,7 @@ class DockerBackend(PooledBackend):
         settings = container_settings(plan)
         if engine.files is None:
             return settings, None
-        remote = remote_task(run, folder, engine.files, f"lamella-{self.run_label}-{self._count}", settings)
+        remote = remote_task(run, folder, engine.files, name, settings)
         return settings, remote
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
@@ -321,22 +362,31 @@ class DockerBackend(PooledBackend):
         return ended
 
     def _forget(self, job_id: str, *, free: bool = True) -> None:
-        task = self._tasks.pop(job_id)
+        with self._lock:
+            task = self._tasks.pop(job_id, None)
+        if task is None:  # forgotten already (cancelled while it started)
+            return
         if free:
             self._pool.free(job_id)
-        with contextlib.suppress(Exception):
-            task.container.remove(force=True)
-        files = task.engine.files
-        if task.remote is None or files is None:
+        if task.remote is None:
+            _remove(task)
             return
-        for volume in task.remote.volumes:
-            with contextlib.suppress(Exception):
-                files.remove(volume)
+        # Three round trips to the remote host that nothing waits for: the host's next node
+        # is submitted meanwhile; close() waits for them.
+        self._cleaning = [t for t in self._cleaning if t.is_alive()]
+        thread = threading.Thread(target=_remove, args=(task,), daemon=True, name="lamella-docker-remove")
+        self._cleaning.append(thread)
+        thread.start()
 
     def cancel(self, job_id: str) -> None:
         """Stop and remove the run's container; its folder stays until :meth:`release`."""
         self._waiting = [run for run in self._waiting if run.job_id != job_id]
-        task = self._tasks.get(job_id)
+        with self._lock:
+            task = self._tasks.get(job_id)
+            starting = self._starting.get(job_id)
+        if starting is not None:  # its thread removes what it made
+            starting[0].cancelled.set()
+            self._pool.free(job_id)
         if task is None:
             return
         task.cancelled.set()
@@ -352,8 +402,15 @@ class DockerBackend(PooledBackend):
     def close(self) -> None:
         """Remove every container this backend started and its scratch folder."""
         self._waiting.clear()
+        starting = list(self._starting.items())
+        for job_id, _ in starting:
+            self.cancel(job_id)
+        for _, (_, thread) in starting:
+            thread.join()
         for job_id in list(self._tasks):
             self.cancel(job_id)
+        for thread in self._cleaning:
+            thread.join()
         self._folders.clear()
         shutil.rmtree(self.root, ignore_errors=True)
         for engine in self.engines.values():
@@ -361,3 +418,15 @@ class DockerBackend(PooledBackend):
                 if engine.files is not None:
                     engine.files.close()
                 engine.client.close()
+
+
+def _remove(task: _Task) -> None:
+    """Remove a task's container and, on a remote host, its volumes."""
+    with contextlib.suppress(Exception):
+        task.container.remove(force=True)
+    files = task.engine.files
+    if task.remote is None or files is None:
+        return
+    for volume in task.remote.volumes:
+        with contextlib.suppress(Exception):
+            files.remove(volume)
