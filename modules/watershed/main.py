@@ -6,7 +6,7 @@ import numpy as np
 
 from lamella.core.sdk import Image, Task
 
-from . import settings, split
+from . import necks, settings, split
 
 
 def run(task: Task) -> None:
@@ -27,6 +27,11 @@ def run(task: Task) -> None:
         progress=lambda done: task.progress(0.05 + 0.85 * done, "separating particles"),
         **settings.marker_settings(task, mask),
     )
+    depth = settings.neck_depth(task, mask)
+    if depth > 0:
+        before = int(labels.max())
+        labels = necks.split_at_necks(labels, h=depth, connectivity=task.param("connectivity"))
+        print(f"necks at least {depth:g} px deep cut {before} objects into {int(labels.max())}")
     print(f"{int(labels.max())} particles")
     task.save_labels("labels", labels, like=mask)
     task.progress(1.0, "done")

@@ -11,15 +11,16 @@ from typing import Any
 import numpy as np
 
 from lamella.core.sdk import Image, Task
-from lamella.core.sdk.sizes import auto_core_smooth, auto_h, auto_min_distance
+from lamella.core.sdk.sizes import auto_core_smooth, auto_h, auto_min_distance, auto_neck_h
 
 from . import cores, sizes
 
-__all__ = ["marker_settings"]
+__all__ = ["marker_settings", "neck_depth"]
 
 # The size parameter each marker method reads.
 _SIZE_PARAM = {"distance-peaks": "min_distance", "h-maxima": "h", "dark-cores": "core_smooth"}
-_AUTO_RULE = {"min_distance": auto_min_distance, "h": auto_h, "core_smooth": auto_core_smooth}
+_AUTO_RULE = {"min_distance": auto_min_distance, "h": auto_h, "core_smooth": auto_core_smooth,
+              "neck_h": auto_neck_h}
 
 
 def marker_settings(task: Task, mask: Image) -> dict[str, Any]:
@@ -35,6 +36,12 @@ def marker_settings(task: Task, mask: Image) -> dict[str, Any]:
     if method == "h-maxima":
         return {"h": size}
     return _dark_core_settings(task, mask, sigma=size, radius=radius)
+
+
+def neck_depth(task: Task, mask: Image) -> float:
+    """How deep a neck must be (px) for an object to be cut again; 0 = never."""
+    radius = _typical_radius(task, mask) if task.is_auto("neck_h") else None
+    return _size(task, mask, "neck_h", radius)
 
 
 def _typical_radius(task: Task, mask: Image) -> float | None:

@@ -10,8 +10,9 @@ Required of the example on every file: the bar is cut (its labels are the microg
 size), the count of particles not cut by the edge within 20 % of the truth's, and an
 instance F1 of at least 90 % of the best hand-tuned one on the same field. Required of the
 mean minimum Feret diameter: within 5 % or 0.5 px of the truth for 20-60 px particles; at
-10 px it is 16-18 % too large (merged neighbours and edges a quarter pixel out), which the
-README lists as not met, and held here to the figure measured so it cannot get worse.
+10 px it is 11-12 % too large (16-18 % before watershed's neck_h cut merged pairs again):
+edges about half a pixel out at the Otsu level and neighbours still merged, which the README
+lists as not met, held here to the figure measured so it cannot get worse.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tests.accuracy import sem_cases
 DIAMETERS = (10.0, 20.0, 30.0, 40.0, 60.0)
 SEEDS = (1, 2)
 SMALL = 10.0  # particles this small: Feret held to the measured figure, not to 5 %
-SMALL_FERET_LIMIT = 0.20
+SMALL_FERET_LIMIT = 0.14  # measured +10.6 % to +12.4 %
 
 
 @pytest.fixture(scope="module")

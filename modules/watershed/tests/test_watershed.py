@@ -241,3 +241,28 @@ def test_dark_cores_refuse_an_image_of_another_size(tmp_path: Path) -> None:
         run_module(MODULE_DIR, tmp_path, inputs=inputs, params={"markers": "dark-cores"})
     assert str(info.value) == ("input 'image' is 50x40 pixels but 'mask' is 40x40; connect the "
                                "image the mask was made from")
+
+
+def test_neck_h_cuts_what_the_cores_left_merged(tmp_path: Path) -> None:
+    # Two touching 10-px particles with no dark core to show and the distance map given no
+    # say: the image has one basin, so one object; the outline still has a neck 1 px deep.
+    circles = ((12, 12, 5), (12, 21, 5))
+    mask = disks((24, 34), *circles)
+    inputs = {"mask": save(tmp_path, "mask", mask.astype(np.uint8) * 255),
+              "image": save(tmp_path, "image", np.where(mask, 200, 20).astype(np.uint8))}
+    merged = run_module(MODULE_DIR, tmp_path / "off", inputs=inputs,
+                        params={"markers": "dark-cores", "distance_weight": 0})
+    assert int(merged.image("labels").data.max()) == 1
+    cut = run_module(MODULE_DIR, tmp_path / "auto", inputs=inputs,
+                     params={"markers": "dark-cores", "distance_weight": 0, "neck_h": "auto"})
+    labels = cut.image("labels").data
+    assert int(labels.max()) == 2 and labels[12, 12] != labels[12, 21]
+    # Typical radius 5.1 px (the hilltops' height): 0.1 and 0.12 times it.
+    assert cut.notes.resolved == {"core_smooth": "0.51 px", "neck_h": "0.61 px"}
+
+
+def test_neck_h_keeps_an_ellipse_whole(tmp_path: Path) -> None:
+    yy, xx = np.indices((40, 60))
+    ellipse = ((yy - 20) / 8.0) ** 2 + ((xx - 30) / 20.0) ** 2 <= 1
+    labels = run(tmp_path, ellipse, markers="h-maxima", h="100 px", neck_h="1 px")
+    assert int(labels.max()) == 1
