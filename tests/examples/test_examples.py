@@ -85,13 +85,14 @@ def test_nanoparticle_size_distribution(tmp_path: Path) -> None:
     nodes = record["items"]["nanoparticle-size-distribution"]["nodes"]
     assert nodes["measure"]["status"] == "finished"
     # Every automatic size is recorded, and follows the particles' typical radius of about
-    # 15-20 px. Measured: smooth 2.29 px, min_area 126 px^2, core_smooth 1.82 px.
+    # 15-20 px. Measured: smooth 2.29 px, min_area 126 px^2, core_smooth 1.82 px, neck_h 2.19 px.
     resolved = {**nodes["segment"]["resolved_params"], **nodes["separate"]["resolved_params"]}
-    assert set(resolved) == {"smooth", "min_area", "core_smooth"}
+    assert set(resolved) == {"smooth", "min_area", "core_smooth", "neck_h"}
     value = {name: float(text.split()[0]) for name, text in resolved.items()}
     assert resolved["min_area"].endswith(" px^2") and 70 <= value["min_area"] <= 160
     assert resolved["smooth"].endswith(" px") and 1.8 <= value["smooth"] <= 3.0
     assert resolved["core_smooth"].endswith(" px") and 1.4 <= value["core_smooth"] <= 2.2
+    assert resolved["neck_h"].endswith(" px") and 1.6 <= value["neck_h"] <= 2.8
 
 
 @pytest.mark.slow
