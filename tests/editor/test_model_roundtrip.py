@@ -50,10 +50,10 @@ def test_examples_written_from_the_document_are_the_same_bytes(example: Path, tm
                                                                catalog: Catalog) -> None:
     # Two edits that cancel out (not an undo): the text is written from the document.
     model = EditorModel.open(shutil.copy(example, tmp_path / example.name), catalog)
-    node = next(n for n in model.node_ids() if "method" in model.params(n))
-    original = model.params(node)["method"]
-    model.set_param(node, "method", "triangle")
-    model.set_param(node, "method", original)
+    node, name, original = next((n, key, value) for n in model.node_ids()
+                                for key, value in model.params(n).items() if isinstance(value, str))
+    model.set_param(node, name, original + "-changed")
+    model.set_param(node, name, original)
     assert model.dirty
     assert model.save().read_bytes() == example.read_bytes()
 
