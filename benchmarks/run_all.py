@@ -20,6 +20,7 @@ import bench_batch
 import bench_docker
 import bench_editor
 import bench_memory
+import bench_ml
 import bench_overhead
 import bench_session
 import bench_two_engines
@@ -30,7 +31,7 @@ from _report import write_report
 BENCHMARKS = {"overhead": bench_overhead, "warm": bench_warm, "batch": bench_batch,
               "memory": bench_memory, "session": bench_session, "backends": bench_backends,
               "editor": bench_editor, "docker": bench_docker,
-              "two-engines": bench_two_engines}
+              "two-engines": bench_two_engines, "ml": bench_ml}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -27,6 +27,15 @@ CONTAINER_TARGETS = {  # these need a Docker engine and the module images
     "docker": ["per node above the floor"],
     "two-engines": ["throughput, two engines / one"],
 }
+ML_TARGETS = {  # these need the ml extra, MONAI (the dev extra) and Qt
+    "ml": ["U-Net tiled prediction 128 x 128, throughput Lamella (torch) / MONAI",
+           "U-Net 128 x 128, throughput Lamella ONNX Runtime / MONAI (and within 0.0001 of torch)",
+           "U-Net 128 x 128 prediction, peak RSS above the process before it, torch",
+           "pixel classifier 128 x 128, training time Lamella / plain",
+           "pixel classifier 128 x 128, prediction time Lamella / plain",
+           "live retrain-and-show after a stroke, editor, 128 x 128, whole image in view "
+           "(opening fit, 128 x 128)"],
+}
 NUMBER = re.compile(r"^-?\d+(\.\d+)?( ?(%|x|s|GB))?( \(.*\))?$")
 
 
@@ -83,3 +92,13 @@ def test_quick_run_reports_every_benchmark(tmp_path: Path) -> None:
     assert "| node | local (s) | isolated (s) | isolated − local (s) |" in report
     assert report.count("| sizes.csv and summary.csv identical | yes |") == 2  # both backends too
     assert (committed.read_bytes() if committed.exists() else None) == before  # left alone
+
+
+@pytest.mark.slow
+def test_quick_run_reports_the_ml_benchmark(tmp_path: Path) -> None:
+    for package in ("torch", "sklearn", "onnxruntime", "monai", "PySide6"):
+        pytest.importorskip(package)
+    report = quick_report(tmp_path, ML_TARGETS, 300)
+    assert "| tiles per image, Lamella / MONAI | 9 / 9 |" in report.replace("|   ", "| ")
+    assert "| plain features − Lamella's, max abs difference (256 x 256 crop) | 0.0e+00 |" in \
+        report.replace("|   ", "| ")
