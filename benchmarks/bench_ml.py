@@ -245,19 +245,17 @@ def channels_last_forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 @dataclass
-class UNetRuns:
-    """Times (s) per way of predicting, and each way's last output."""
+class TimedRuns:
+    """Times (s) per named way of doing one piece of work."""
 
     times: dict[str, list[float]] = field(default_factory=dict)
-    outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    tile_counts: dict[str, int] = field(default_factory=dict)
 
-    def measure(self, name: str, run: Callable[[], np.ndarray]) -> Callable[[], float]:
-        """A measure for ``alternate``: time ``run``, keep its output."""
+    def measure(self, name: str, run: Callable[[], Any], keep: dict[str, Any]) -> Callable[[], float]:
+        """A measure for ``alternate``: time ``run``, keep its output in ``keep[name]``."""
         def timed() -> float:
             gc.collect()
             started = time.perf_counter()
-            self.outputs[name] = run()
+            keep[name] = run()
             seconds = time.perf_counter() - started
             self.times.setdefault(name, []).append(seconds)
             return seconds
@@ -265,6 +263,14 @@ class UNetRuns:
 
     def spread(self, name: str) -> Spread:
         return Spread(tuple(self.times[name]))
+
+
+@dataclass
+class UNetRuns(TimedRuns):
+    """Times (s) per way of predicting, and each way's last output."""
+
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    tile_counts: dict[str, int] = field(default_factory=dict)
 
     def throughput(self, name: str, baseline: str = "monai") -> Spread:
         """Per round: baseline time / ``name``'s time."""
@@ -305,7 +311,7 @@ def unet_runs(plane: np.ndarray, tiles: Tiles, rounds: int) -> UNetRuns:
     }
     for name, way in ways.items():  # untimed: oneDNN's kernels for these shapes, the tiles
         way(lambda forward, name=name: counted(forward, runs.tile_counts, name))
-    measures = [runs.measure(name, lambda way=way: way(lambda forward: forward))
+    measures = [runs.measure(name, lambda way=way: way(lambda forward: forward), runs.outputs)
                 for name, way in ways.items()]
     alternate(rounds, *measures)
     return runs
@@ -515,25 +521,11 @@ def plain_predict(model: PlainModel, image: np.ndarray, sigmas: tuple[float, ...
 
 # ----- pixel classifier: the measurement ------------------------------------------------------
 @dataclass
-class PixelRuns:
+class PixelRuns(TimedRuns):
     """Times, models and class maps of the pixel-classifier comparison."""
 
-    times: dict[str, list[float]] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     classes: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def measure(self, name: str, run: Callable[[], Any], keep: dict[str, Any]) -> Callable[[], float]:
-        def timed() -> float:
-            gc.collect()
-            started = time.perf_counter()
-            keep[name] = run()
-            seconds = time.perf_counter() - started
-            self.times.setdefault(name, []).append(seconds)
-            return seconds
-        return timed
-
-    def spread(self, name: str) -> Spread:
-        return Spread(tuple(self.times[name]))
 
 
 def forest_settings() -> dict[str, Any]:
