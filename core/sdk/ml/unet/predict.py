@@ -60,22 +60,24 @@ def predict_ensemble(plane: np.ndarray, forwards: list[Forward], *, multiple: in
                      progress: Callable[[float], None] | None = None,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Mean class probabilities (K, H, W) and uncertainty (H, W) of a (C, H, W) plane."""
-    mean = spread = None
-    for index, forward in enumerate(forwards):
-        def member_progress(done: float, index: int = index) -> None:
+    def member(index: int) -> np.ndarray:
+        def member_progress(done: float) -> None:
             if progress is not None:
                 progress((index + done) / len(forwards))
 
-        probabilities = predict_tiled(plane, forward, tile=tiles.tile, overlap=tiles.overlap,
-                                      batch_size=tiles.batch_size, multiple=multiple,
-                                      progress=member_progress)
-        if mean is None or spread is None:
-            mean, spread = probabilities.astype(np.float32), np.zeros_like(probabilities)
-            continue
+        return predict_tiled(plane, forwards[index], tile=tiles.tile, overlap=tiles.overlap,
+                             batch_size=tiles.batch_size, multiple=multiple,
+                             progress=member_progress).astype(np.float32, copy=False)
+
+    mean = member(0)
+    if len(forwards) == 1:  # spread 0 everywhere: no (K, H, W) accumulator is needed
+        return mean, np.zeros(plane.shape[1:], np.float32)
+    spread = np.zeros_like(mean)
+    for index in range(1, len(forwards)):
+        probabilities = member(index)
         delta = probabilities - mean
         mean += delta / np.float32(index + 1)
         spread += delta * (probabilities - mean)
-    assert mean is not None and spread is not None
     deviation = np.sqrt(np.maximum(spread / np.float32(len(forwards)), 0.0))
     return mean, deviation.max(axis=0)
 
