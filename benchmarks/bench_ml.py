@@ -26,7 +26,8 @@ PyTorch's intra-op threads and scikit-learn's ``n_jobs``; ONNX Runtime keeps its
   and ``LiveClassifier.train`` + ``predict(area in view)`` alone.
 
 Run alone, ``python benchmarks/bench_ml.py unet-memory IMAGE ...`` is the memory figure's
-predicting process.
+predicting process, and ``python benchmarks/bench_ml.py live [--rounds N]`` measures only the
+live-retraining figures and prints them (RESULTS.md is not written).
 """
 
 from __future__ import annotations
@@ -589,6 +590,7 @@ class LiveRuns:
     prepare_s: float = 0.0
     painted: dict[str, int] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)
+    zooms: dict[str, float] = field(default_factory=dict)  # screen pixels per image pixel
 
     def add(self, key: str, seconds: float) -> None:
         self.times.setdefault(key, []).append(seconds)
@@ -663,22 +665,30 @@ class Window:
         self.window.annotations.labels[...] = labels
         started = time.perf_counter()
         assert self.window.retrain()
-        return self._shown(self.window.trainer.generation, final=True) - started
+        return self._shown(self.window.trainer.generation) - started
 
-    def stroke(self, ends: list[tuple[int, int]], value: int) -> tuple[float, float]:
-        """Paint a stroke; seconds until the area in view is shown, and the whole image."""
+    def stroke(self, ends: list[tuple[int, int]], value: int) -> tuple[float, float, float]:
+        """Paint a stroke; seconds until the area in view is shown (at the screen's
+        resolution if the view is zoomed out), shown at full resolution, and the whole image."""
         started = time.perf_counter()
         self.window.paint(ends, value=value, size=BRUSH_PX)
         generation = self.window.trainer.generation
-        shown_at = self._shown(generation, final=False)
-        return shown_at - started, self._shown(generation, final=True) - started
+        first = self._shown(generation, lambda part: True, idle=False)
+        full = self._shown(generation, lambda part: not getattr(part, "coarse", False), idle=False)
+        whole = self._shown(generation)
+        return first - started, full - started, whole - started
 
-    def _shown(self, generation: int, *, final: bool) -> float:
+    def _shown(self, generation: int, which: Callable[[Any], bool] = lambda part: part.final,
+               *, idle: bool = True) -> float:
         def arrived() -> list[float]:
-            return [t for t, part in self.received
-                    if part.generation == generation and (part.final or not final)]
-        _wait(lambda: bool(arrived()) and (not final or not self.window.trainer.busy))
+            return [t for t, part in self.received if part.generation == generation and which(part)]
+        _wait(lambda: bool(arrived()) and (not idle or not self.window.trainer.busy))
         return arrived()[0]
+
+    def zoom(self) -> float:
+        """Screen pixels per image pixel (the view's zoom times the device pixel ratio)."""
+        view = self.window.view
+        return float(view.zoom() * view.devicePixelRatioF())
 
     def visible(self) -> Region:
         region = self.window.view.visible_region()
@@ -697,6 +707,16 @@ def _region_text(region: Region) -> str:
     return f"{region[0].stop - region[0].start} x {region[1].stop - region[1].start}"
 
 
+def _screen_text(region: Region, zoom: float) -> str:
+    """', shown in H x W screen pixels, predicted at that resolution first' below 1:1."""
+    from lamella.editor.viewers._paint_grid import screen_grid
+
+    grid = screen_grid(region, zoom)
+    if grid is None:
+        return ""
+    return f" in {len(grid[0])} x {len(grid[1])} screen pixels, predicted at that resolution first"
+
+
 def live_runs(folder: Path, image_path: Path, image: np.ndarray, truth: np.ndarray,
               strokes: int) -> LiveRuns:
     """The painting window at its opening fit and at 1:1, then ``LiveClassifier`` alone."""
@@ -709,11 +729,12 @@ def live_runs(folder: Path, image_path: Path, image: np.ndarray, truth: np.ndarr
             if view == "1:1":
                 window.window.view.actual_size()
                 _app().processEvents()
-            runs.regions[view] = window.visible()
+            runs.regions[view], runs.zooms[view] = window.visible(), window.zoom()
             for i in range(strokes):
                 _, _, ends = painter.stroke((BACKGROUND, PARTICLE)[i % 2])
-                in_view, whole = window.stroke(ends, (BACKGROUND, PARTICLE)[i % 2])
+                in_view, full, whole = window.stroke(ends, (BACKGROUND, PARTICLE)[i % 2])
                 runs.add(f"editor {view}", in_view)
+                runs.add(f"editor {view} full resolution", full)
                 runs.add(f"editor {view} whole", whole)
         runs.painted["editor"] = int(np.count_nonzero(window.window.annotations.labels))
     finally:
@@ -724,20 +745,29 @@ def live_runs(folder: Path, image_path: Path, image: np.ndarray, truth: np.ndarr
 
 def _classifier_alone(runs: LiveRuns, image: np.ndarray, painter: Painter, base: np.ndarray,
                       strokes: int) -> None:
-    """``LiveClassifier``: the first feature pass, then train + predict(area in view) per stroke."""
+    """``LiveClassifier``: the first feature pass, then train + predict(area in view) per stroke.
+
+    The area in view as the editor predicts it first: at the screen's resolution
+    (``predict_grid``) when the view shows it smaller than 1:1.
+    """
     from lamella.core.sdk.ml.live import LiveClassifier
+    from lamella.editor.viewers._paint_grid import screen_grid
 
     live = LiveClassifier(image, channel_axis=False, pixel_size=(2.5, "nm"))
     runs.prepare_s = live.prepare()
     labels = base.copy()
     live.train(labels)  # untimed: the forest's first fit, as the editor's first training
     for view, region in runs.regions.items():
+        grid = screen_grid(region, runs.zooms[view])
         for i in range(strokes):
             rows, cols, _ = painter.stroke((BACKGROUND, PARTICLE)[i % 2])
             labels[rows, cols] = (BACKGROUND, PARTICLE)[i % 2]
             started = time.perf_counter()
             live.train(labels)
-            live.predict(region)
+            if grid is None:
+                live.predict(region)
+            else:
+                live.predict_grid(*grid)
             runs.add(f"classifier {view}", time.perf_counter() - started)
     more = painter.paint(STROKE_FRACTION)  # context: the pixel classifier's 2 % of strokes
     runs.painted["classifier 2 %"] = int(np.count_nonzero(more))
@@ -857,9 +887,12 @@ def _method(config: Config, sizes: Sizes) -> str:
         f"with strokes on {LIVE_FRACTION:.1%} of the pixels trained once (features computed); "
         f"then {strokes} strokes per view, each timed from `paint()` until the prediction of "
         "the area in view is drawn (the window's worker thread trains a `LiveClassifier` of "
-        "32 trees, depth 14, then predicts the area in view first), at the "
-        "window's opening fit (the whole image in view) and at 1:1; and `LiveClassifier.train` "
-        "+ `predict(area in view)` alone for the same areas.")
+        "32 trees, depth 14, then predicts the area in view first: in a view showing the image "
+        "smaller than 1:1, first only the pixels under the screen pixels' centres, spread to "
+        "every pixel, then every pixel), and until the area in view is drawn at full "
+        "resolution and the whole image, at the window's opening fit (the whole image in view) "
+        "and at 1:1; and `LiveClassifier.train` + `predict(area in view)` (`predict_grid` at "
+        "the screen's resolution when zoomed out) alone for the same areas.")
 
 
 def _unet_rows(sizes: Sizes, unet: UNetRuns) -> list[Row]:
@@ -953,14 +986,18 @@ def _live_rows(sizes: Sizes, live: LiveRuns) -> list[Row]:
     size = f"{sizes.live} x {sizes.live}"
     return [
         Row(f"live retrain-and-show after a stroke, editor, {size}, whole image in view "
-            f"(opening fit, {_region_text(fit)})", fit_s.text(2, " s"), f"< {LIVE_TARGET_S:g} s",
-            fit_s.median < LIVE_TARGET_S),
+            f"(opening fit, {_region_text(fit)}{_screen_text(fit, live.zooms['fit'])})",
+            fit_s.text(2, " s"), f"< {LIVE_TARGET_S:g} s", fit_s.median < LIVE_TARGET_S),
         Row(f"live retrain-and-show after a stroke, editor, 1:1 view ({_region_text(actual)})",
             actual_s.text(2, " s"), f"< {LIVE_TARGET_S:g} s", actual_s.median < LIVE_TARGET_S),
+        Row("  editor, until the area in view is shown at full resolution: fit / 1:1",
+            f"{live.spread('editor fit full resolution').median:.2f} s / "
+            f"{live.spread('editor 1:1 full resolution').median:.2f} s"),
         Row("  editor, until the whole image is shown: fit / 1:1",
             f"{live.spread('editor fit whole').median:.2f} s / "
             f"{live.spread('editor 1:1 whole').median:.2f} s"),
-        Row("  LiveClassifier.train + predict(area in view) alone: fit / 1:1",
+        Row("  LiveClassifier.train + predict(area in view; at fit, predict_grid at the screen's "
+            "resolution) alone: fit / 1:1",
             f"{live.spread('classifier fit').median:.2f} s / {live.spread('classifier 1:1').median:.2f} s"),
         Row(f"  first feature pass, LiveClassifier.prepare(), {size}", f"{live.prepare_s:.2f} s"),
         Row("  editor's first training (features, train, whole image shown)",
@@ -1005,11 +1042,34 @@ def _notes(sizes: Sizes, unet: UNetRuns, memory: dict[str, dict[str, float]],
     ]
 
 
+def live_only(argv: list[str]) -> int:
+    """``live [--rounds N] [--quick]``: the live-retraining figures alone, printed as a table.
+
+    A minute or two instead of the whole section's 18; RESULTS.md is not written.
+    """
+    parser = argparse.ArgumentParser(prog="bench_ml.py live")
+    parser.add_argument("--rounds", type=int, default=3, help="strokes per view = 3 x rounds")
+    parser.add_argument("--quick", action="store_true", help="a tiny image, one stroke per view")
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "_work")
+    args = parser.parse_args(argv)
+    config = Config(work=args.work.resolve(), quick=args.quick, rounds=args.rounds)
+    sizes = Sizes.of(config)
+    path, image, truth = scene(config.work / "data", sizes.live)
+    live = live_runs(fresh_dir(config.work / "ml-live"), path, image, truth, live_strokes(config))
+    for row in _live_rows(sizes, live):
+        print(f"| {row.figure} | {row.measured} | {row.target} | "
+              f"{'' if row.passed is None else ('pass' if row.passed else 'FAIL')} |")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    """``unet-memory IMAGE ...``: the memory figure's predicting process."""
+    """``unet-memory IMAGE ...``: the memory figure's process; ``live``: the live figures alone."""
+    if argv[:1] == ["live"]:
+        return live_only(argv[1:])
     if argv[:1] != ["unet-memory"]:
         print("usage: bench_ml.py unet-memory IMAGE --tile N --overlap N --batch N "
-              "[--engine torch|onnxruntime]   (run_all.py --only ml runs the benchmark)")
+              "[--engine torch|onnxruntime]\n       bench_ml.py live [--rounds N] [--quick]   "
+              "(run_all.py --only ml runs the whole benchmark)")
         return 2
     return memory_child(argv[1:])
 

@@ -6,9 +6,11 @@ the training step's feature parameters change, :meth:`LiveTrainer.set_bank`). Re
 carry a generation number; only the newest request waits (a newer one replaces it), so
 while one training runs the strokes made meanwhile are trained on next, together, and
 nothing older. After training, the visible area is predicted first, then the rest of the
-image in tiles; between steps the worker gives up as soon as a newer request is waiting,
-and the window drops any part whose generation is not the newest (see
-:meth:`LiveTrainer.is_current`).
+image in tiles. A view showing the image smaller than 1:1 first gets the pixels it shows, at
+the screen's resolution, spread to every pixel (a ``coarse`` part, :mod:`._paint_grid`);
+the same area at full resolution follows. The worker gives up as soon as a newer request
+is waiting (checked between chunks of a prediction), and the window drops any part whose
+generation is not the newest (see :meth:`LiveTrainer.is_current`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from lamella.core.sdk.ml.forest import PredictionCancelled  # numpy only; scikit-learn when used
+from lamella.editor.viewers._paint_grid import place, rest_of, screen_grid, spread
 from lamella.editor.viewers._paint_labels import Region
 
 __all__ = ["TILE", "LiveTrainer", "PredictionPart", "regions_in_order"]
@@ -37,6 +41,7 @@ class PredictionPart:
     classes: np.ndarray
     uncertainty: np.ndarray
     final: bool  # the last part of its generation: the whole image is predicted
+    coarse: bool = False  # classified at the screen's resolution; full resolution follows
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class _Request:
     generation: int
     labels: np.ndarray
     visible: Region | None
+    scale: float  # screen pixels per image pixel
 
 
 def regions_in_order(shape: tuple[int, int], visible: Region | None, tile: int = TILE) -> list[Region]:
@@ -62,6 +68,10 @@ def regions_in_order(shape: tuple[int, int], visible: Region | None, tile: int =
     rest.sort(key=lambda r: abs((r[0].start + r[0].stop) / 2 - centre[0])
               + abs((r[1].start + r[1].stop) / 2 - centre[1]))
     return first + rest
+
+
+def _has_pixels(region: Region) -> bool:
+    return region[0].stop > region[0].start and region[1].stop > region[1].start
 
 
 def _outside(box: Region, hole: Region) -> list[Region]:
@@ -136,13 +146,17 @@ class LiveTrainer(QObject):
         with self._wake:
             return self._working or self._pending is not None
 
-    def request(self, labels: np.ndarray, visible: Region | None) -> int:
-        """Train on (a copy of) ``labels`` and predict, visible region first; its generation."""
+    def request(self, labels: np.ndarray, visible: Region | None, scale: float = 1.0) -> int:
+        """Train on (a copy of) ``labels`` and predict, visible region first; its generation.
+
+        ``scale``: screen pixels per image pixel in the view; below 1 the visible region is
+        first classified at the screen's resolution (a coarse part), then at full resolution.
+        """
         with self._wake:
             if self._closed:
                 return self._latest
             self._latest += 1
-            self._pending = _Request(self._latest, labels.copy(), visible)
+            self._pending = _Request(self._latest, labels.copy(), visible, scale)
             self._wake.notify()
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, daemon=True, name="lamella-live-training")
@@ -194,20 +208,62 @@ class LiveTrainer(QObject):
         summary = classifier.train(job.labels)
         self.trainings += 1
         trained = time.monotonic() - started
-        regions = regions_in_order(job.labels.shape, job.visible)
-        for index, region in enumerate(regions):
-            if self._stale(job):
-                return
-            if index == 0:
-                self._emit(self.status, "predicting…")
-            found = classifier.predict(region=region)
-            part = PredictionPart(job.generation, region, np.asarray(found.classes),
-                                  np.asarray(found.uncertainty, dtype=np.float32), index == len(regions) - 1)
-            self._emit(self.predicted, part)
+        if self._stale(job):
+            return
+        self._emit(self.status, "predicting…")
+        try:
+            self._predict(classifier, job)
+        except PredictionCancelled:
+            return  # a newer request is waiting
         if not self._stale(job):
             painted, predicted = sum(summary.pixels_per_class.values()), time.monotonic() - started - trained
             self._emit(self.status, f"trained on {painted:,} painted pixels of {len(summary.classes)} "
                        f"classes in {trained:.1f} s, predicted in {predicted:.1f} s")
+
+    def _predict(self, classifier: Any, job: _Request) -> None:
+        """The visible region (at the screen's resolution first, if smaller), then the rest."""
+        def stale() -> bool:
+            return self._stale(job)
+
+        visible = job.visible
+        regions = regions_in_order(job.labels.shape, visible)
+        grid = screen_grid(visible, job.scale) if visible is not None and _has_pixels(visible) else None
+        first = 0
+        if grid is not None and visible is not None:
+            if not self._visible_coarse_first(classifier, job, visible, grid, len(regions) == 1):
+                return
+            first = 1  # the visible region is done
+        for index, region in enumerate(regions[first:], start=first):
+            if stale():
+                return
+            found = classifier.predict(region=region, cancelled=stale)
+            self._emit(self.predicted, PredictionPart(
+                job.generation, region, np.asarray(found.classes),
+                np.asarray(found.uncertainty, dtype=np.float32), index == len(regions) - 1))
+
+    def _visible_coarse_first(self, classifier: Any, job: _Request, visible: Region,
+                              grid: tuple[np.ndarray, np.ndarray], final: bool) -> bool:
+        """The pixels on screen, spread; then the others, the grid's kept: False if stale."""
+        def stale() -> bool:
+            return self._stale(job)
+
+        found = classifier.predict_grid(*grid, cancelled=stale)
+        classes, uncertainty = np.asarray(found.classes), np.asarray(found.uncertainty, dtype=np.float32)
+        self._emit(self.predicted, PredictionPart(job.generation, visible, spread(classes, grid, visible),
+                                                  spread(uncertainty, grid, visible), False, True))
+        shape = (visible[0].stop - visible[0].start, visible[1].stop - visible[1].start)
+        every_class, every_uncertainty = np.empty(shape, classes.dtype), np.empty(shape, np.float32)
+        place(every_class, classes, grid, visible)
+        place(every_uncertainty, uncertainty, grid, visible)
+        for other in rest_of(grid, visible):  # the pixels on screen are not classified again
+            if stale():
+                return False
+            more = classifier.predict_grid(*other, cancelled=stale)
+            place(every_class, np.asarray(more.classes), other, visible)
+            place(every_uncertainty, np.asarray(more.uncertainty, dtype=np.float32), other, visible)
+        self._emit(self.predicted, PredictionPart(job.generation, visible, every_class, every_uncertainty,
+                                                  final))
+        return True
 
     def _classifier_for_image(self) -> Any:
         with self._wake:

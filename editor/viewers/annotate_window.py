@@ -149,7 +149,8 @@ class AnnotateWindow(ClassesMixin, QMainWindow):
         if len(self.annotations.counts()) < 2:
             self.say("paint at least two classes to train the classifier")
             return False
-        self.trainer.request(self.annotations.labels, self.view.visible_region())
+        scale = self.view.zoom() * self.view.devicePixelRatioF()  # screen pixels per image pixel
+        self.trainer.request(self.annotations.labels, self.view.visible_region(), scale)
         return True
 
     def _features_changed(self) -> None:

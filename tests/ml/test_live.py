@@ -110,3 +110,83 @@ def test_the_live_model_is_written_as_a_model_file_that_predicts_the_same(tmp_pa
                                   live.predict().classes)
     with pytest.raises(ValueError, match="3 class name"):
         live.model_artifact(tmp_path / "bad.lamella-model", ["a", "b", "c"])
+
+
+def test_a_grid_is_classified_exactly_as_the_same_pixels_of_the_whole_image() -> None:
+    image, _ = texture_pair(size=96)
+    live = LiveClassifier(image, channel_axis=False, bank=SMALL_BANK)
+    live.train(texture_strokes(size=96))
+    whole = live.predict()
+    rows, columns = np.array([1, 3, 4, 40, 95]), np.arange(7, 90, 3)
+    grid = live.predict_grid(rows, columns)
+    assert grid.classes.shape == (5, len(columns)) and grid.probabilities.shape == (2, 5, len(columns))
+    assert grid.region == (slice(1, 96), slice(7, 89))
+    np.testing.assert_array_equal(grid.grid[0], rows)
+    np.testing.assert_array_equal(grid.classes, whole.classes[np.ix_(rows, columns)])
+    np.testing.assert_allclose(grid.probabilities, whole.probabilities[:, rows[:, None], columns[None, :]])
+    np.testing.assert_allclose(grid.uncertainty, whole.uncertainty[np.ix_(rows, columns)])
+    assert whole.grid is None
+    for bad in ([3, 2], [0, 96], []):
+        with pytest.raises(ValueError, match="grid"):
+            live.predict_grid(np.array(bad, np.intp), columns)
+
+
+def test_tree_by_tree_prediction_gives_scikit_learns_probabilities() -> None:
+    from lamella.core.sdk.ml.forest import predict_pixels
+
+    image, _ = texture_pair(size=64)
+    live = LiveClassifier(image, channel_axis=False, bank=SMALL_BANK)
+    live.train(texture_strokes(size=64))
+    features = live._features
+    assert features is not None and live._forest is not None
+    theirs = predict_pixels(live._forest, features)  # scikit-learn's predict_proba
+    for threads in (1, 3):
+        ours = predict_pixels(live._forest, features, threads=threads)
+        np.testing.assert_allclose(ours.probabilities, theirs.probabilities, atol=1e-6)
+        np.testing.assert_array_equal(ours.classes, theirs.classes)
+
+
+def test_a_prediction_whose_caller_gave_up_stops_with_prediction_cancelled() -> None:
+    from lamella.core.sdk.ml.forest import THREAD_CHUNK
+    from lamella.core.sdk.ml.live import PredictionCancelled
+
+    image, _ = texture_pair(size=192)  # more pixels than one chunk: asked more than once
+    assert image.size > THREAD_CHUNK
+    live = LiveClassifier(image, channel_axis=False, bank=SMALL_BANK, n_jobs=1)
+    live.train(texture_strokes(size=192))
+    asked: list[bool] = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return len(asked) > 1  # a newer stroke arrived after the first chunk
+
+    with pytest.raises(PredictionCancelled):
+        live.predict(cancelled=cancelled)
+    assert len(asked) == 2  # it stopped at the next chunk, not at the end
+    with pytest.raises(PredictionCancelled):
+        live.predict_grid(np.arange(192), np.arange(192), cancelled=lambda: True)
+    assert live.predict(cancelled=lambda: False).classes.shape == (192, 192)
+
+
+def test_above_its_cap_a_retrain_learns_from_a_seeded_subset_with_each_classs_share() -> None:
+    from lamella.core.sdk.ml.forest import labelled_samples
+
+    image, truth = texture_pair(size=96)
+    strokes = np.zeros((96, 96), np.uint8)
+    strokes[10:40, 5:45] = 1  # 1,200 pixels
+    strokes[60:70, 55:95] = 2  # 400 pixels
+    live = LiveClassifier(image, channel_axis=False, bank=SMALL_BANK, max_samples=400)
+    summary = live.train(strokes)
+    assert summary.samples_used == 400 and summary.pixels_per_class == {1: 1200, 2: 400}
+    assert live.features_ready and live._features is not None
+    _, y = labelled_samples(live._features, strokes, seed=0, max_samples=400, stratified=True)
+    assert (np.count_nonzero(y == 1), np.count_nonzero(y == 2)) == (300, 100)
+    again = LiveClassifier(image, channel_axis=False, bank=SMALL_BANK, max_samples=400)
+    again.train(strokes)
+    np.testing.assert_array_equal(again.predict().classes, live.predict().classes)  # seeded
+    assert np.mean(live.predict().classes == truth) > 0.8
+    rare = strokes.copy()
+    rare[:] = 1
+    rare[0, 0] = 2  # one pixel of class 2 among 9,215: still learnt from
+    _, y = labelled_samples(live._features, rare, seed=0, max_samples=100, stratified=True)
+    assert np.count_nonzero(y == 2) == 1 and len(y) == 100
