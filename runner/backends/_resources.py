@@ -79,9 +79,10 @@ class ResourcePool:
         """True if some host has everything ``request`` needs free now."""
         return any(h.fits(request) for h in self._hosts)
 
-    def place(self, job_id: str, request: ResourceRequest) -> Placement:
-        """Reserve what ``request`` needs on the first host that has it free."""
-        host = next(h for h in self._hosts if h.fits(request))
+    def place(self, job_id: str, request: ResourceRequest, prefer: str | None = None) -> Placement:
+        """Reserve what ``request`` needs on host ``prefer`` if it has it free, else the first that has."""
+        fitting = [h for h in self._hosts if h.fits(request)]
+        host = next((h for h in fitting if h.capacity.name == prefer), fitting[0])
         free = host.free_gpus()
         wanted = request.gpus or (1 if request.gpu == "optional" and free else 0)
         gpus = tuple(free[:wanted])

@@ -12,6 +12,9 @@ build`` and sent to remote hosts that lack them. A container never outlives its 
 removed when it ends, is cancelled or times out, and when the backend closes; ones a
 killed runner left behind are removed by the next backend's start. A host that stops
 answering while a node runs on it is retired, and the node runs again on another host.
+A remote node's outputs also stay on its host for the next nodes there to read in place
+(:mod:`._docker_resident`); a run whose inputs a remote host holds so is placed there
+when it has a slot free.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from lamella.runner.backends._docker_parts import (
     start_failure,
 )
 from lamella.runner.backends._docker_remote import RemoteTask, fill_remote_task, remote_task
+from lamella.runner.backends._docker_resident import ResidentOutputs
 from lamella.runner.backends._log import cap_log
 from lamella.runner.backends._resources import PooledBackend, ResourcePool, kind_refusal, timeout_error
 from lamella.runner.backends._task_folder import TaskFolder, lay_out, read_result
@@ -106,6 +110,8 @@ class DockerBackend(PooledBackend):
         self._waiting: list[RunRequest] = []  # runs whose host was lost, to run again
         # This machine's engine when it is not one of the hosts; False: looked, none answers.
         self._source: Engine | bool | None = None
+        self._resident = {label: ResidentOutputs() for label, engine in self.engines.items()
+                          if engine.files is not None}
         self._count = 0
 
     # ----- what can run -------------------------------------------------------------------
@@ -136,7 +142,7 @@ class DockerBackend(PooledBackend):
         creating the container are a dozen API round trips: they run in a thread, so the
         other hosts' nodes are submitted meanwhile (a failure arrives as the node's result).
         """
-        placement = self._pool.place(run.job_id, run.resources)
+        placement = self._pool.place(run.job_id, run.resources, prefer=self._holder(run))
         engine = self.engines[placement.host]
         self._count += 1
         folder = self._lay_out(run, placement, engine)
@@ -156,6 +162,13 @@ class DockerBackend(PooledBackend):
             self._starting[run.job_id] = (start, thread)
             thread.start()
         return folder.placement
+
+    def _holder(self, run: RunRequest) -> str | None:
+        """The remote host that holds most of ``run``'s inputs in place, if one holds any."""
+        digests = [f.digest for files in run.inputs.values() for f in files]
+        held = {label: resident.holds(digests) for label, resident in self._resident.items()}
+        best = max(held, key=lambda label: held[label], default=None)
+        return best if best is not None and held[best] else None
 
     def _create_and_start(self, start: _Start) -> None:
         run, folder, engine = start.run, start.folder, start.engine
@@ -217,7 +230,7 @@ class DockerBackend(PooledBackend):
         settings = container_settings(plan)
         if engine.files is None:
             return settings, None
-        remote = remote_task(run, folder, engine.files, name, settings)
+        remote = remote_task(run, folder, engine.files, name, settings, self._resident.get(engine.label))
         return settings, remote
 
     def _early_failure(self, run: RunRequest, folder: TaskFolder, error: str) -> None:
@@ -311,7 +324,25 @@ class DockerBackend(PooledBackend):
     def _result(self, ended: tuple[str, str, int, bool]) -> NodeResult:
         _, job_id, status, oom = ended
         task = self._tasks[job_id]
-        self._forget(job_id)
+        try:
+            result = self._read(task, job_id, status, oom)
+            if result.ok and task.remote is not None:
+                self._keep_outputs(task, result)  # before _forget, which removes the volumes not kept
+        finally:
+            self._forget(job_id)
+        return result
+
+    def _keep_outputs(self, task: _Task, result: NodeResult) -> None:
+        """Offer a remote run's outputs, as fetched and hashed here, to the next nodes on its host."""
+        resident = self._resident.get(task.engine.label)
+        if resident is None or task.remote is None:
+            return
+        where = task.remote.outputs_in_volume
+        files = {a.digest: f"{where}/{a.name}" if where else a.name for a in result.artifacts.values()}
+        for volume in resident.keep(task.remote.outputs_volume, files):
+            self._in_background(_remove_volume, task.engine, volume)
+
+    def _read(self, task: _Task, job_id: str, status: int, oom: bool) -> NodeResult:
         cap_log(task.folder.log)
         if status == 0 and task.run.manifest.kind == "apeer":
             problem = apeer_listing(task.run, task.folder)
@@ -335,6 +366,7 @@ class DockerBackend(PooledBackend):
         self._pool.free(job_id)
         task.engine.alive = False
         self._pool.retire(task.engine.label)
+        self._resident.pop(task.engine.label, None)  # what it kept went with it; the copies here stay
         self._folders.pop(job_id, None)
         shutil.rmtree(task.folder.root, ignore_errors=True)
         if self._pool.refusal(task.run.resources, "docker") is None:
@@ -368,13 +400,17 @@ class DockerBackend(PooledBackend):
             return
         if free:
             self._pool.free(job_id)
+        resident = self._resident.get(task.engine.label)
         if task.remote is None:
-            _remove(task)
+            _remove(task, resident)
             return
         # Three round trips to the remote host that nothing waits for: the host's next node
         # is submitted meanwhile; close() waits for them.
+        self._in_background(_remove, task, resident)
+
+    def _in_background(self, work: Any, *args: Any) -> None:
         self._cleaning = [t for t in self._cleaning if t.is_alive()]
-        thread = threading.Thread(target=_remove, args=(task,), daemon=True, name="lamella-docker-remove")
+        thread = threading.Thread(target=work, args=args, daemon=True, name="lamella-docker-remove")
         self._cleaning.append(thread)
         thread.start()
 
@@ -411,6 +447,9 @@ class DockerBackend(PooledBackend):
             self.cancel(job_id)
         for thread in self._cleaning:
             thread.join()
+        for label, resident in self._resident.items():
+            for volume in resident.every():
+                _remove_volume(self.engines[label], volume)
         self._folders.clear()
         shutil.rmtree(self.root, ignore_errors=True)
         for engine in self.engines.values():
@@ -420,13 +459,22 @@ class DockerBackend(PooledBackend):
                 engine.client.close()
 
 
-def _remove(task: _Task) -> None:
-    """Remove a task's container and, on a remote host, its volumes."""
+def _remove(task: _Task, resident: ResidentOutputs | None) -> None:
+    """Remove a task's container and, on a remote host, its volumes not kept for later nodes.
+
+    Then the kept volumes it read that are no longer offered and that no other task reads.
+    """
     with contextlib.suppress(Exception):
         task.container.remove(force=True)
-    files = task.engine.files
-    if task.remote is None or files is None:
+    if task.remote is None:
         return
-    for volume in task.remote.volumes:
+    kept = resident.is_kept if resident is not None else lambda volume: False
+    done = resident.done(task.remote.reads) if resident is not None else []
+    for volume in [*(v for v in task.remote.volumes if not kept(v)), *done]:
+        _remove_volume(task.engine, volume)
+
+
+def _remove_volume(engine: Engine, volume: str) -> None:
+    if engine.files is not None and engine.alive:
         with contextlib.suppress(Exception):
-            files.remove(volume)
+            engine.files.remove(volume)

@@ -16,7 +16,9 @@ registry and no shared folder:
 - **a task**: its own volume holds ``task.json``, ``inputs/<port>/<file>`` as symlinks into
   ``/store`` and an empty ``outputs/`` that the container's user owns. A module container
   mounts it at ``/task`` (read-write) and the store at ``/store`` read-only
-  (:func:`task_mounts`), so it can change neither its inputs nor any other task's;
+  (:func:`task_mounts`), so it can change neither its inputs nor any other task's. An
+  input that an earlier task on the host wrote is linked into that task's volume instead,
+  mounted read-only (the Docker backend decides which, see ``fill_task(elsewhere=...)``);
 - **outputs** come back with ``get_archive``; every member is checked before anything is
   written (:func:`extract_folder`).
 
@@ -25,7 +27,7 @@ first use and removed when the run closes): uploads go into it with ``put_archiv
 checked and moved into place with ``exec`` (over ssh:// a helper per upload, see
 :meth:`HostFiles._run_store_script_once`). A container started per upload cost 0.35 s a
 node on a loopback engine, an ``exec`` in the running keeper costs a fraction of that, and
-every node of a workflow ships the new outputs of the node before it. A task's volume is
+a node that follows one on another host ships that node's outputs. A task's volume is
 filled through the module's own created container, before it starts, so no helper is
 needed there. Helpers run from the runtime image with no network, no capabilities, no new
 privileges and a read-only root file system. They run as root without capabilities: root
@@ -387,7 +389,7 @@ class HostFiles:
         return name
 
     def fill_task(self, into: Any, files: dict[str, bytes], links: dict[str, str], *,
-                  user: str = NOBODY, outputs: bool = True) -> None:
+                  user: str = NOBODY, outputs: bool = True, elsewhere: dict[str, str] | None = None) -> None:
         """Write one task into its volume: small files, input links, an empty outputs/.
 
         Parameters
@@ -405,8 +407,13 @@ class HostFiles:
             ``UID:GID`` the module container runs as: it owns ``outputs/``.
         outputs
             False: no ``outputs/`` folder (an APEER module writes to its own ``/output``).
+        elsewhere
+            Digest -> absolute path in the module container, for linked files that are not in
+            the store (an upstream task's outputs, read in place from its mounted volume).
         """
-        targets = {path: self._link_target(path, digest) for path, digest in links.items()}
+        elsewhere = elsewhere or {}
+        targets = {path: elsewhere.get(digest) or self._link_target(path, digest)
+                   for path, digest in links.items()}
         uid, gid = _numeric_user(user)
         with tempfile.TemporaryFile(prefix="lamella-task-") as spool:
             with tarfile.open(fileobj=spool, mode="w") as tar:

@@ -86,6 +86,35 @@ def test_a_workflow_runs_on_a_tls_host_that_cannot_see_local_files(
     assert remote_runtime.client.containers.list(all=True, filters={"label": "org.lamella.kind=task"}) == []
 
 
+def test_a_chain_on_one_remote_host_reads_the_intermediate_in_place(
+        workdir: Path, fixture_modules: Path, remote_runtime: RemoteEngine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lamella.runner.containers._remote import HostFiles
+
+    asked: list[str] = []  # every digest the backend asked to have in the remote store
+    ship = HostFiles.ship
+
+    def counted(self: HostFiles, files: Any) -> list[str]:
+        files = list(files)
+        asked.extend(digest for digest, _ in files)
+        return ship(self, files)
+
+    monkeypatch.setattr(HostFiles, "ship", counted)
+    volumes_before = {v.name for v in remote_runtime.client.volumes.list()}
+    remote = {"url": remote_runtime.url, "name": "remote", "tls": str(remote_runtime.tls)}
+    result = _run(workdir, fixture_modules, [str(_hosts_file(workdir, remote))])
+    assert result.ok, result.failures
+    assert _values(workdir / "out" / "b.ome.tif") == [8]  # b read a's output, whatever the route
+    nodes = json.loads((workdir / "out" / "run-record.json").read_text())["items"]["remote"]["nodes"]
+    (given,) = nodes["a"]["inputs"]["image"]
+    (intermediate,) = nodes["a"]["outputs"]["image"]
+    assert nodes["b"]["inputs"]["image"][0]["sha256"] == intermediate["sha256"]
+    assert asked.count(given["sha256"]) == 1
+    assert asked.count(intermediate["sha256"]) == 0  # b read it from a's volume on the host
+    assert Path(intermediate["path"]).is_file()  # and it came back here all the same (the cache)
+    assert {v.name for v in remote_runtime.client.volumes.list()} - volumes_before == set()
+
+
 def test_a_batch_spreads_over_this_machine_and_a_remote_host(
         workdir: Path, fixture_modules: Path, remote_runtime: RemoteEngine) -> None:
     hosts = _hosts_file(workdir, {"url": "unix:///var/run/docker.sock", "slots": 1},
