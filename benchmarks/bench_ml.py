@@ -27,7 +27,8 @@ PyTorch's intra-op threads and scikit-learn's ``n_jobs``; ONNX Runtime keeps its
 
 Run alone, ``python benchmarks/bench_ml.py unet-memory IMAGE ...`` is the memory figure's
 predicting process, and ``python benchmarks/bench_ml.py live [--rounds N]`` measures only the
-live-retraining figures and prints them (RESULTS.md is not written).
+live-retraining figures and prints them, ``unet`` the U-Net tiling and memory figures
+(RESULTS.md is not written).
 """
 
 from __future__ import annotations
@@ -225,22 +226,21 @@ def monai_predict(plane: np.ndarray, model: Any, tiles: Tiles) -> np.ndarray:
     return out[0].numpy()
 
 
-def channels_last_forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """``torch_forward`` with network and tiles in channels-last format, in inference mode.
+def default_layout_forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """``torch_forward`` in PyTorch's default layout (contiguous NCHW) under ``torch.no_grad``.
 
-    Not something ``unet-predict`` offers: measured as what its torch engine could gain.
+    What ``unet-predict`` ran before it switched to channels-last: measured to show the gain.
     """
     import copy
 
     import torch
 
-    network = copy.deepcopy(model).to(memory_format=torch.channels_last).eval()
+    network = copy.deepcopy(model).to(memory_format=torch.contiguous_format).eval()
 
     def forward(tiles: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            batch = torch.from_numpy(np.ascontiguousarray(tiles)).contiguous(
-                memory_format=torch.channels_last)
-            return torch.softmax(network(batch), dim=1).contiguous().numpy()
+        with torch.no_grad():
+            logits = network(torch.from_numpy(np.ascontiguousarray(tiles)))
+            return torch.softmax(logits, dim=1).numpy()
 
     return forward
 
@@ -306,9 +306,8 @@ def unet_runs(plane: np.ndarray, tiles: Tiles, rounds: int) -> UNetRuns:
         "onnx": lambda wrap: lamella_predict(plane, wrap(onnx_forward(graph)), tiles),
         "batch 1": lambda wrap: lamella_predict(
             plane, wrap(torch_forward(model, cpu)), Tiles(tiles.tile, tiles.overlap, 1, tiles.multiple)),
-        "channels-last": lambda wrap: lamella_predict(plane, wrap(channels_last_forward(model)), tiles),
-        "channels-last, batch 1": lambda wrap: lamella_predict(
-            plane, wrap(channels_last_forward(model)), Tiles(tiles.tile, tiles.overlap, 1, tiles.multiple)),
+        "default layout": lambda wrap: lamella_predict(plane, wrap(default_layout_forward(model)),
+                                                       tiles),
     }
     for name, way in ways.items():  # untimed: oneDNN's kernels for these shapes, the tiles
         way(lambda forward, name=name: counted(forward, runs.tile_counts, name))
@@ -920,12 +919,10 @@ def _unet_rows(sizes: Sizes, unet: UNetRuns) -> list[Row]:
         Row("  max abs difference ONNX Runtime − torch", f"{onnx_error:.1e}"),
         Row("  torch, batch_size 1 (a unet-predict option): throughput / MONAI (batch 4)",
             unet.throughput("batch 1").text(3)),
-        Row("  torch, channels-last (not offered by unet-predict): throughput / MONAI",
-            unet.throughput("channels-last").text(3)),
-        Row("  torch, channels-last and batch_size 1: throughput / MONAI (batch 4)",
-            unet.throughput("channels-last, batch 1").text(3)),
-        Row("  max abs difference channels-last − torch",
-            f"{max_difference(unet.outputs['channels-last'], torch_out):.1e}"),
+        Row("  torch in the default layout (NCHW, no_grad; unet-predict before channels-last): "
+            "throughput / MONAI", unet.throughput("default layout").text(3)),
+        Row("  max abs difference default layout − channels-last",
+            f"{max_difference(unet.outputs['default layout'], torch_out):.1e}"),
     ]
 
 
@@ -1025,15 +1022,13 @@ def _notes(sizes: Sizes, unet: UNetRuns, memory: dict[str, dict[str, float]],
         f"{tiles.tile - tiles.overlap} px and moves its last tile back to the edge; both weight "
         "a tile with the same Gaussian (sigma 1/8 of the tile), Lamella's kept flat towards the "
         "image's edges, so the maps differ a little inside and more near the edges.",
-        f"How PyTorch is called matters more than the tiling: one tile per call took "
-        f"{median('batch 1'):.2f} s, channels-last memory format (with `torch.inference_mode`) "
-        f"{median('channels-last'):.2f} s, both {median('channels-last, batch 1'):.2f} s, "
-        f"against {median('lamella'):.2f} s for `torch_forward` as it is (batches of "
-        f"{tiles.batch}, contiguous NCHW, `torch.no_grad`); ONNX Runtime took "
-        f"{median('onnx'):.2f} s.",
-        "Memory: at the end of `predict_ensemble` the probabilities are held several times "
-        "over (the blended sum and its division, the ensemble's mean and spread, the "
-        f"uncertainty's temporaries), even for one model{arena}.",
+        f"How PyTorch is called matters more than the tiling: `torch_forward` (channels-last "
+        f"memory format, `torch.inference_mode`, batches of {tiles.batch}) took "
+        f"{median('lamella'):.2f} s, the default layout (contiguous NCHW, `torch.no_grad`) "
+        f"{median('default layout'):.2f} s, one tile per call (channels-last) "
+        f"{median('batch 1'):.2f} s; ONNX Runtime took {median('onnx'):.2f} s.",
+        "Memory: the blended sum is divided by the weights in place and one model's prediction "
+        f"keeps no ensemble accumulator, so the tiling holds the probabilities once{arena}.",
         f"Pixel classifier: the features are most of the time (the plain script's prediction "
         f"spent {features:.1f} s of {predict:.1f} s on them); Lamella computes them in 512 px "
         "tiles with a 65 px halo (more pixels filtered, less memory: one "
@@ -1056,19 +1051,48 @@ def live_only(argv: list[str]) -> int:
     sizes = Sizes.of(config)
     path, image, truth = scene(config.work / "data", sizes.live)
     live = live_runs(fresh_dir(config.work / "ml-live"), path, image, truth, live_strokes(config))
-    for row in _live_rows(sizes, live):
+    _print_rows(_live_rows(sizes, live))
+    return 0
+
+
+def unet_only(argv: list[str]) -> int:
+    """``unet [--rounds N] [--quick]``: the U-Net tiling and memory figures alone, printed.
+
+    About 6 minutes instead of the whole section's 18; RESULTS.md is not written.
+    """
+    from lamella.core.sdk.ml.unet.normalise import normalise
+
+    parser = argparse.ArgumentParser(prog="bench_ml.py unet")
+    parser.add_argument("--rounds", type=int, default=3, help=f"{UNET_ROUNDS} x rounds timed runs")
+    parser.add_argument("--quick", action="store_true", help="a tiny image")
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "_work")
+    args = parser.parse_args(argv)
+    config = Config(work=args.work.resolve(), quick=args.quick, rounds=args.rounds)
+    sizes = Sizes.of(config)
+    path, image, _ = scene(config.work / "data", sizes.unet)
+    unet = unet_runs(normalise(image[None]), sizes.tiles, UNET_ROUNDS * config.rounds)
+    engines = ("torch",) if config.quick else ("torch", "onnxruntime")
+    memory = {engine: sampled_memory(memory_command(path, sizes.tiles, engine)) for engine in engines}
+    bound = memory_bound(unet_model(), image.shape, sizes.tiles)
+    _print_rows(_unet_rows(sizes, unet) + _memory_rows(sizes, memory, bound))
+    return 0
+
+
+def _print_rows(rows: list[Row]) -> None:
+    for row in rows:
         print(f"| {row.figure} | {row.measured} | {row.target} | "
               f"{'' if row.passed is None else ('pass' if row.passed else 'FAIL')} |")
-    return 0
 
 
 def main(argv: list[str]) -> int:
     """``unet-memory IMAGE ...``: the memory figure's process; ``live``: the live figures alone."""
     if argv[:1] == ["live"]:
         return live_only(argv[1:])
+    if argv[:1] == ["unet"]:
+        return unet_only(argv[1:])
     if argv[:1] != ["unet-memory"]:
         print("usage: bench_ml.py unet-memory IMAGE --tile N --overlap N --batch N "
-              "[--engine torch|onnxruntime]\n       bench_ml.py live [--rounds N] [--quick]   "
+              "[--engine torch|onnxruntime]\n       bench_ml.py live|unet [--rounds N] [--quick]   "
               "(run_all.py --only ml runs the whole benchmark)")
         return 2
     return memory_child(argv[1:])

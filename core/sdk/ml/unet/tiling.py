@@ -134,7 +134,8 @@ def predict_tiled(image: np.ndarray, forward: Forward, *, tile: int = 256, overl
         if progress is not None:
             progress(done / len(boxes))
     assert total is not None and sum_weights is not None
-    return (total / sum_weights)[:, :height, :width]
+    total /= sum_weights  # in place: the probabilities are not held twice at the end
+    return np.ascontiguousarray(total[:, :height, :width])
 
 
 def _tile_weight(tile: int, top: int, left: int, shape: tuple[int, ...]) -> np.ndarray:
