@@ -29,6 +29,7 @@ __all__ = [
     "check_memory_limit",
     "check_modules",
     "check_path",
+    "check_registry",
     "require_path",
 ]
 
@@ -264,6 +265,19 @@ def check_docker_hosts(hosts: object) -> tuple[str, ...]:
                                 "ssh://, e.g. tcp://gpu-box:2376) nor a hosts file", value=host)
     # A hosts file is read when the backend starts, maybe elsewhere: keep where it is.
     return tuple(h.strip() if "://" in h else str(Path(h).resolve()) for h in hosts)
+
+
+def check_registry(registry: object) -> str | None:
+    """A registry address ``HOST:PORT`` (or ``HOST``), without a scheme or a path."""
+    if registry is None:
+        return None
+    if not isinstance(registry, str):
+        raise ArgumentError("registry", f"expected an address HOST:PORT such as "
+                            f"'registry.lab:5000', got {shown(registry)}")
+    if not re.match(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$", registry.strip()):
+        raise ArgumentError("registry", "not a registry address: give HOST:PORT such as "
+                            "'registry.lab:5000' (no scheme, no path)", value=registry)
+    return registry.strip().rstrip("/")
 
 
 def check_out_outside_cache(out: Path, cache: Path) -> None:

@@ -54,6 +54,7 @@ class RunSpec:
     gpu_ids: tuple[str, ...] | None = None
     docker_hosts: tuple[str, ...] = ()
     memory_gb: float | None = None  # a container memory limit for every node
+    registry: str | None = None  # where images reach remote Docker hosts through
     # A session's preview: its results folder is the session's own, inside the cache's scratch.
     preview: bool = False
 
@@ -80,7 +81,8 @@ def execute(spec: RunSpec, *, store: CacheStore, backend: Backend | None = None,
         try:
             own = backend is None
             used = backend or create_backend(spec.backend, BackendOptions(
-                spec.jobs, scratch, spec.gpu_ids, hosts=spec.docker_hosts, memory_gb=spec.memory_gb))
+                spec.jobs, scratch, spec.gpu_ids, hosts=spec.docker_hosts, memory_gb=spec.memory_gb,
+                registry=spec.registry))
             try:
                 engine = Engine(spec.graph, items, backend=used, store=store, out=out, run_id=run_id,
                                 use_cache=spec.use_cache, emit=_emitter(spec), targets=spec.targets,

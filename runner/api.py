@@ -37,6 +37,7 @@ from lamella.runner._arguments import (
     check_memory_limit,
     check_modules,
     check_path,
+    check_registry,
     check_targets,
     check_timeout,
     require_path,
@@ -106,7 +107,7 @@ class Analysis:
             backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
             gpus: Sequence[str] | None = None, timeout: str | float | None = None,
             docker_hosts: Sequence[str] | None = None,
-            memory_limit: str | float | None = None) -> RunResult:
+            memory_limit: str | float | None = None, registry: str | None = None) -> RunResult:
         """Run the workflow once, or once per file matching ``batch`` (``GLOB`` or ``NAME=GLOB``).
 
         Results go to ``out`` (default ``results/<workflow name>``), replacing the results
@@ -129,12 +130,15 @@ class Analysis:
 
         With ``backend='docker'`` each node runs in its module's image; ``docker_hosts``
         lists the engines (default: this machine's) and ``memory_limit`` (``'512MB'``,
-        ``'4GB'``) replaces every module's ``resources.memory_gb`` as the container limit.
+        ``'4GB'``) replaces every module's ``resources.memory_gb`` as the container limit;
+        ``registry`` (``'registry.lab:5000'``, as ``--registry``) is where module images reach
+        remote hosts through, unless a hosts file names one (default: ``$LAMELLA_REGISTRY``,
+        else ``docker save``/``load``).
         """
         spec = self.run_spec(inputs=inputs, batch=batch, params=params, sweep=sweep, out=out,
                              jobs=jobs, use_cache=use_cache, on_event=on_event, backend=backend,
                              targets=targets, gpus=gpus, timeout=timeout, docker_hosts=docker_hosts,
-                             memory_limit=memory_limit)
+                             memory_limit=memory_limit, registry=registry)
         cache_root = check_path("cache_dir", cache_dir) or default_cache_dir()
         return execute(spec, store=CacheStore(cache_root))
 
@@ -146,7 +150,7 @@ class Analysis:
                  backend: str = DEFAULT_BACKEND, targets: Sequence[str] | None = None,
                  gpus: Sequence[str] | None = None, timeout: str | float | None = None,
                  docker_hosts: Sequence[str] | None = None,
-                 memory_limit: str | float | None = None) -> RunSpec:
+                 memory_limit: str | float | None = None, registry: str | None = None) -> RunSpec:
         """Check the arguments of :meth:`run` and say what the run does, running nothing."""
         given, pattern = check_inputs(inputs), check_batch(batch)
         overrides, grid = check_params(params), check_sweep(sweep)
@@ -163,7 +167,8 @@ class Analysis:
         return RunSpec(graph, plan, pattern is not None, out_dir, jobs, use_cache, emit,
                        targets=chosen, backend=backend_name, gpu_ids=gpu_ids,
                        docker_hosts=check_docker_hosts(docker_hosts),
-                       memory_gb=check_memory_limit(memory_limit))
+                       memory_gb=check_memory_limit(memory_limit),
+                       registry=check_registry(registry))
 
 
 

@@ -43,6 +43,7 @@ from lamella.runner._arguments import (
     check_jobs_limit,
     check_memory_limit,
     check_path,
+    check_registry,
 )
 from lamella.runner._execute import RunSpec, execute, new_run_id
 from lamella.runner._handle import RunHandle
@@ -76,6 +77,9 @@ class Session:
     memory_limit
         With ``backend='docker'``, a container memory limit for every node (``'512MB'``,
         ``'4GB'`` or GiB) instead of the modules' own ``resources.memory_gb``.
+    registry
+        With ``backend='docker'``, the registry images reach remote hosts through
+        (``'registry.lab:5000'``; default: a hosts file's, else ``$LAMELLA_REGISTRY``).
     keep_previews
         How many preview results folders to keep; older ones are deleted.
 
@@ -86,12 +90,13 @@ class Session:
     def __init__(self, *, backend: str = DEFAULT_BACKEND, jobs: int | None = None,
                  cache_dir: str | Path | None = None, gpus: Sequence[str] | None = None,
                  docker_hosts: Sequence[str] | None = None,
-                 memory_limit: str | float | None = None, keep_previews: int = 8) -> None:
+                 memory_limit: str | float | None = None, registry: str | None = None,
+                 keep_previews: int = 8) -> None:
         self.backend_name = check_backend(backend)
         self.jobs = check_jobs_limit(check_jobs(jobs)) or os.cpu_count() or 1
         # Checked before the cache is touched; the scratch folder is filled in once it exists.
         options = BackendOptions(self.jobs, Path(), check_gpus(gpus), check_docker_hosts(docker_hosts),
-                                 check_memory_limit(memory_limit))
+                                 check_memory_limit(memory_limit), check_registry(registry))
         self.store = CacheStore(check_path("cache_dir", cache_dir) or default_cache_dir())
         self.keep_previews = max(1, int(keep_previews))
         self._id = f"session-{new_run_id()}"

@@ -29,7 +29,9 @@ class BackendOptions:
     ``scratch`` is a folder on the cache's filesystem that the run (or session) owns;
     ``gpu_ids`` are the GPUs the user gave (None: the backend's own default); ``hosts``
     the Docker hosts to run on (none: this machine's engine); ``memory_gb`` a container
-    memory limit for every node instead of the modules' own ``resources.memory_gb``.
+    memory limit for every node instead of the modules' own ``resources.memory_gb``;
+    ``registry`` the registry images reach remote hosts through (None: a hosts file's, else
+    ``$LAMELLA_REGISTRY``, else ``docker save``/``load``).
     """
 
     jobs: int
@@ -37,6 +39,7 @@ class BackendOptions:
     gpu_ids: tuple[str, ...] | None = None
     hosts: tuple[str, ...] = ()
     memory_gb: float | None = None
+    registry: str | None = None
 
 
 class BackendError(LamellaError):
@@ -52,7 +55,7 @@ def _docker(options: BackendOptions) -> Backend:
 
     hosts = docker_hosts(options.hosts)
     return DockerBackend(options.jobs, scratch=options.scratch, hosts=hosts, gpu_ids=options.gpu_ids,
-                         memory_gb=options.memory_gb)
+                         memory_gb=options.memory_gb, registry=options.registry)
 
 
 _FACTORIES: dict[str, BackendFactory] = {

@@ -91,8 +91,9 @@ class DockerBackend(PooledBackend):
     """Run each task in a container on one or more Docker engines."""
 
     def __init__(self, jobs: int, *, scratch: Path, hosts: tuple[DockerHost, ...] = (DockerHost(),),
-                 gpu_ids: tuple[str, ...] | None = None, memory_gb: float | None = None) -> None:
-        self.engines = {engine.label: engine for engine in connect_engines(hosts)}
+                 gpu_ids: tuple[str, ...] | None = None, memory_gb: float | None = None,
+                 registry: str | None = None) -> None:
+        self.engines = {engine.label: engine for engine in connect_engines(hosts, registry=registry)}
         self.run_label = uuid.uuid4().hex[:12]
         self.memory_override = memory_gb
         capacities = tuple(capacity(e, jobs, gpu_ids) for e in self.engines.values())

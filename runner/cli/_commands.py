@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> None:
                                   cache_dir=args.cache_dir, on_event=sink, backend=args.backend,
                                   targets=args.until or None, gpus=args.gpus,
                                   timeout=args.timeout, docker_hosts=args.docker_host or None,
-                                  memory_limit=args.memory_limit)
+                                  memory_limit=args.memory_limit, registry=args.registry)
         finally:
             sink.close()
     if args.explain:
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> None:
 _OPTIONS = {"inputs": "--input", "batch": "--batch", "params": "--set", "sweep": "--sweep",
             "out": "--out", "jobs": "--jobs", "backend": "--backend", "targets": "--until",
             "gpus": "--gpus", "timeout": "--timeout", "docker_hosts": "--docker-host",
-            "memory_limit": "--memory-limit",
+            "memory_limit": "--memory-limit", "registry": "--registry",
             "cache_dir": "--cache-dir", "modules": "--modules"}
 
 

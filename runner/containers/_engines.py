@@ -66,12 +66,15 @@ class Engine:
         return True
 
 
-def connect_engines(hosts: tuple[DockerHost, ...]) -> list[Engine]:
-    """Connect to every host that answers (warning about the others); none answering raises."""
+def connect_engines(hosts: tuple[DockerHost, ...], *, registry: str | None = None) -> list[Engine]:
+    """Connect to every host that answers (warning about the others); none answering raises.
+
+    ``registry`` is where images reach a remote host through, unless its hosts file names one.
+    """
     engines, failures = [], []
     for host in hosts:
         try:
-            engines.append(_connect(host))
+            engines.append(_connect(host, registry))
         except EngineUnreachable as exc:
             failures.append(exc)
     if not engines:
@@ -89,10 +92,11 @@ def this_machines_engine() -> Engine | None:
         return None
 
 
-def _connect(host: DockerHost) -> Engine:
+def _connect(host: DockerHost, registry: str | None = None) -> Engine:
     client = connect(host)
     remove_stale_containers(client)
     # This machine's engine is named as the machine is; others by their given name or address.
     label = host.name or (socket.gethostname() if host.url == DEFAULT_HOST else host.url)
     files = None if host.sees_local_files else HostFiles(client, host=label)
-    return Engine(host, client, label, ImageCheck(client, label), files, registry=registry_for(host))
+    return Engine(host, client, label, ImageCheck(client, label), files,
+                  registry=registry_for(host, registry))

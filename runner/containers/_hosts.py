@@ -95,9 +95,13 @@ def read_hosts_file(path: Path) -> tuple[DockerHost, ...]:
     return hosts
 
 
-def registry_for(host: DockerHost) -> str | None:
-    """The registry images reach ``host`` through: its hosts file's, else ``--registry``'s."""
-    return _registries.get(host) or configured_registry()
+def registry_for(host: DockerHost, given: str | None = None) -> str | None:
+    """The registry images reach ``host`` through, or None.
+
+    Its hosts file's, else ``given`` (a run's ``registry`` argument), else ``--registry``'s
+    (``$LAMELLA_REGISTRY``).
+    """
+    return _registries.get(host) or given or configured_registry()
 
 
 def _path(given: Path | None, base: Path) -> Path | None:

@@ -180,3 +180,27 @@ def test_an_unreachable_registry_falls_back_to_save_and_load_with_a_warning(
     assert f"warning: image {module_tag} could not go through the registry (registry {nowhere} is not " \
            "reachable" in warning
     assert "with docker save/load instead" in warning
+
+
+def test_the_registry_can_be_given_to_the_run_instead_of_the_hosts_file(
+        tmp_path: Path, fixture_modules: Path, isolated_cache: Path, registry: str,
+        empty_engine: RemoteEngine, module_tag: str, capfd: pytest.CaptureFixture[str]) -> None:
+    if module_tag in _tags(empty_engine.client):
+        empty_engine.client.images.remove(module_tag)
+    write_image(tmp_path / "in.ome.tif", Image(np.full((6, 6), 2, "uint16"), "YX"))
+    (tmp_path / "wf.yaml").write_text(WORKFLOW)
+    (tmp_path / "hosts.yaml").write_text(  # no registry here: the run's argument names it
+        f"hosts:\n  - {{url: '{empty_engine.url}', name: remote, tls: '{empty_engine.tls}'}}\n")
+    time.sleep(1.1)  # events have whole seconds: none of the removal's or an earlier test's
+    since = int(time.time())
+    result = Analysis.load(tmp_path / "wf.yaml", modules=[fixture_modules]).run(
+        inputs={"image": tmp_path / "in.ome.tif"}, out=tmp_path / "out", backend="docker",
+        docker_hosts=[str(tmp_path / "hosts.yaml")], jobs=1, registry=registry)
+    assert result.ok, result.failures
+    assert sorted(set(read_image(tmp_path / "out" / "a.ome.tif").data.ravel().tolist())) == [5]
+    events = empty_engine.client.events(since=since, until=int(time.time()) + 1, decode=True,
+                                        filters={"type": "image"})
+    actions = {event["Action"] for event in events}
+    assert "pull" in actions and "load" not in actions, actions  # through the registry
+    assert empty_engine.client.images.get(module_tag).id == docker_client().images.get(module_tag).id
+    assert "docker save/load" not in capfd.readouterr().err

@@ -28,6 +28,10 @@ BAD_RUN_ARGUMENTS = [
     ({"cache_dir": ["a"]}, "cache_dir: expected a folder path, got ['a']"),
     ({"use_cache": "no"}, "use_cache: expected True or False, got 'no'"),
     ({"on_event": "print"}, "on_event: expected a function or None, got 'print'"),
+    ({"registry": 5000}, "registry: expected an address HOST:PORT such as 'registry.lab:5000', "
+                         "got 5000"),
+    ({"registry": "http://registry.lab:5000"}, "registry='http://registry.lab:5000': not a "
+     "registry address: give HOST:PORT such as 'registry.lab:5000' (no scheme, no path)"),
 ]
 
 
