@@ -199,6 +199,19 @@ def _stitched(image: np.ndarray, forward, tile: int) -> np.ndarray:  # type: ign
     return out
 
 
+def test_the_torch_engine_gives_the_networks_probabilities_and_leaves_the_model_as_it_was() -> None:
+    net = _random_net().eval()
+    tiles = np.random.default_rng(2).normal(size=(2, 1, 32, 48)).astype(np.float32)
+    forward = torch_forward(net, torch.device("cpu"))  # channels-last inside
+    probabilities = forward(tiles)
+    with torch.no_grad():
+        expected = torch.softmax(net(torch.from_numpy(tiles)), dim=1).numpy()
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
+    assert probabilities.flags.c_contiguous and probabilities.shape == (2, 3, 32, 48)
+    weights = [p for p in net.parameters() if p.dim() == 4]
+    assert weights and all(w.is_contiguous() for w in weights)  # not turned channels-last
+
+
 @pytest.mark.parametrize("shape", [(10, 7), (33, 101), (96, 97)])
 def test_tiling_takes_any_image_size(shape: tuple[int, int]) -> None:
     image = np.random.default_rng(1).normal(size=(1, *shape)).astype(np.float32)
