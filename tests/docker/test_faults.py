@@ -38,8 +38,11 @@ def test_a_container_killed_for_memory_says_so_with_its_limit(fixture_modules: P
     finally:
         backend.close()
     assert not result.ok and result.exit_status == 137
-    assert result.error == ("out of memory (limit 256 MB); give the node more with --memory-limit "
-                            "or the module's resources.memory_gb")
+    said = ("out of memory (limit 256 MB); give the node more with --memory-limit or the "
+            "module's resources.memory_gb")
+    # The engine flags OOMKilled only when it saw the kernel's OOM event in time (under load it
+    # sometimes does not); then the exit status 137 under a memory limit is reported as likely.
+    assert result.error in (said, f"killed (exit status 137), probably {said}"), result.error
 
 
 def test_a_module_without_an_image_is_refused_with_the_build_command(fixture_modules: Path,

@@ -45,7 +45,9 @@ def torch_forward(model: UNet, device: torch.device) -> Forward:
     probabilities to rounding. The tiles need no conversion (a convolution follows its
     weights' layout). ``model`` itself is left as it is (the copy's weights are a few MB).
     """
-    network = copy.deepcopy(model).to(device=device, memory_format=torch.channels_last).eval()
+    network = copy.deepcopy(model).to(device)
+    # Module.to takes memory_format; torch's type stubs leave it out.
+    network = network.to(memory_format=torch.channels_last).eval()  # type: ignore[call-overload]
 
     def forward(tiles: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
