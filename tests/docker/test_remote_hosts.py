@@ -156,6 +156,9 @@ def doomed_engine(remote_runtime: RemoteEngine) -> Any:
     stop_engine(process, engine)
 
 
+# A connection to the engine killed mid-run can be collected unclosed (a ResourceWarning
+# raised from the garbage collector at a random later point, seen once in two full runs).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_nodes_of_a_host_that_dies_run_again_on_another(workdir: Path, fixture_modules: Path,
                                                           doomed_engine: Any) -> None:
     import threading
