@@ -805,19 +805,24 @@ def live_strokes(config: Config) -> int:
     return 1 if config.quick else LIVE_STROKES * config.rounds
 
 
+def unet_part(config: Config, sizes: Sizes) -> tuple[UNetRuns, dict[str, dict[str, float]],
+                                                     dict[str, int]]:
+    """The U-Net timings, each engine's memory samples, and the memory bound."""
+    from lamella.core.sdk.ml.unet.normalise import normalise
+
+    path, image, _ = scene(config.work / "data", sizes.unet)
+    unet = unet_runs(normalise(image[None]), sizes.tiles, UNET_ROUNDS * config.rounds)
+    engines = ("torch",) if config.quick else ("torch", "onnxruntime")  # --quick: seconds
+    memory = {engine: sampled_memory(memory_command(path, sizes.tiles, engine)) for engine in engines}
+    return unet, memory, memory_bound(unet_model(), image.shape, sizes.tiles)
+
+
 def run(config: Config) -> Section:
     """The U-Net, memory, pixel-classifier and live-retraining figures."""
-    from lamella.core.sdk.ml.unet.normalise import normalise
 
     sizes, data = Sizes.of(config), config.work / "data"
     folder = fresh_dir(config.work / "ml")
-    unet_path, unet_image, _ = scene(data, sizes.unet)
-    plane = normalise(unet_image[None])
-    unet = unet_runs(plane, sizes.tiles, UNET_ROUNDS * config.rounds)
-    engines = ("torch",) if config.quick else ("torch", "onnxruntime")  # --quick: seconds
-    memory = {engine: sampled_memory(memory_command(unet_path, sizes.tiles, engine))
-              for engine in engines}
-    bound = memory_bound(unet_model(), unet_image.shape, sizes.tiles)
+    unet, memory, bound = unet_part(config, sizes)
 
     _, pixel_image, pixel_truth = scene(data, sizes.pixel)
     strokes = Painter(pixel_truth, seed=3).paint(STROKE_FRACTION)
@@ -1042,12 +1047,8 @@ def live_only(argv: list[str]) -> int:
 
     A minute or two instead of the whole section's 18; RESULTS.md is not written.
     """
-    parser = argparse.ArgumentParser(prog="bench_ml.py live")
-    parser.add_argument("--rounds", type=int, default=3, help="strokes per view = 3 x rounds")
-    parser.add_argument("--quick", action="store_true", help="a tiny image, one stroke per view")
-    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "_work")
-    args = parser.parse_args(argv)
-    config = Config(work=args.work.resolve(), quick=args.quick, rounds=args.rounds)
+    config = _part_config("live", argv, rounds="strokes per view = 3 x rounds",
+                          quick="a tiny image, one stroke per view")
     sizes = Sizes.of(config)
     path, image, truth = scene(config.work / "data", sizes.live)
     live = live_runs(fresh_dir(config.work / "ml-live"), path, image, truth, live_strokes(config))
@@ -1060,22 +1061,22 @@ def unet_only(argv: list[str]) -> int:
 
     About 6 minutes instead of the whole section's 18; RESULTS.md is not written.
     """
-    from lamella.core.sdk.ml.unet.normalise import normalise
-
-    parser = argparse.ArgumentParser(prog="bench_ml.py unet")
-    parser.add_argument("--rounds", type=int, default=3, help=f"{UNET_ROUNDS} x rounds timed runs")
-    parser.add_argument("--quick", action="store_true", help="a tiny image")
-    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "_work")
-    args = parser.parse_args(argv)
-    config = Config(work=args.work.resolve(), quick=args.quick, rounds=args.rounds)
+    config = _part_config("unet", argv, rounds=f"{UNET_ROUNDS} x rounds timed runs",
+                          quick="a tiny image")
     sizes = Sizes.of(config)
-    path, image, _ = scene(config.work / "data", sizes.unet)
-    unet = unet_runs(normalise(image[None]), sizes.tiles, UNET_ROUNDS * config.rounds)
-    engines = ("torch",) if config.quick else ("torch", "onnxruntime")
-    memory = {engine: sampled_memory(memory_command(path, sizes.tiles, engine)) for engine in engines}
-    bound = memory_bound(unet_model(), image.shape, sizes.tiles)
+    unet, memory, bound = unet_part(config, sizes)
     _print_rows(_unet_rows(sizes, unet) + _memory_rows(sizes, memory, bound))
     return 0
+
+
+def _part_config(part: str, argv: list[str], *, rounds: str, quick: str) -> Config:
+    """The options of a part run alone (``live``, ``unet``)."""
+    parser = argparse.ArgumentParser(prog=f"bench_ml.py {part}")
+    parser.add_argument("--rounds", type=int, default=3, help=rounds)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "_work")
+    args = parser.parse_args(argv)
+    return Config(work=args.work.resolve(), quick=args.quick, rounds=args.rounds)
 
 
 def _print_rows(rows: list[Row]) -> None:
