@@ -41,9 +41,13 @@ class _HostUse:
     def free_gpus(self) -> list[str]:
         return [g for g in self.capacity.gpu_ids if g not in self.gpus]
 
+    def starts_now(self, request: ResourceRequest) -> bool:
+        """Whether ``request`` would have a slot of its own, without being staged."""
+        return self.slots + request.slots <= self.capacity.slots
+
     def fits(self, request: ResourceRequest) -> bool:
         cap = self.capacity
-        return (not self.retired and self.slots + request.slots <= cap.slots
+        return (not self.retired and self.slots + request.slots <= cap.slots + cap.staged
                 # The first run on an idle host always fits: a host is never left idle for
                 # a run that would fit it alone.
                 and (self.slots == 0 or self.memory_gb + request.memory_gb <= cap.memory_gb)
@@ -80,8 +84,13 @@ class ResourcePool:
         return any(h.fits(request) for h in self._hosts)
 
     def place(self, job_id: str, request: ResourceRequest, prefer: str | None = None) -> Placement:
-        """Reserve what ``request`` needs on host ``prefer`` if it has it free, else the first that has."""
+        """Reserve what ``request`` needs on host ``prefer`` if it has it free, else the first that has.
+
+        A host where the run starts at once goes before one where it would be staged
+        (:class:`HostCapacity`), whichever is preferred.
+        """
         fitting = [h for h in self._hosts if h.fits(request)]
+        fitting = [h for h in fitting if h.starts_now(request)] or fitting
         host = next((h for h in fitting if h.capacity.name == prefer), fitting[0])
         free = host.free_gpus()
         wanted = request.gpus or (1 if request.gpu == "optional" and free else 0)

@@ -36,13 +36,20 @@ __all__ = [
 # ----- what a backend can do ----------------------------------------------------------------
 @dataclass(frozen=True)
 class HostCapacity:
-    """One machine a backend runs tasks on, and what it offers at once."""
+    """One machine a backend runs tasks on, and what it offers at once.
+
+    ``staged`` runs beyond ``slots`` may be placed on the host without running: being made
+    ready to start (a remote Docker host: inputs shipped, container created) while its
+    slots are busy, or having their outputs collected after their container ended. The
+    backend starts no more than ``slots`` at once.
+    """
 
     name: str
     slots: int
     memory_gb: float
     gpu_ids: tuple[str, ...] = ()
     threads_per_slot: int = 1
+    staged: int = 0
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lamella.runner.backends._docker_gate import SlotGate
 from lamella.runner.backends._docker_parts import (
     apeer_inputs,
     apeer_listing,
@@ -68,10 +69,27 @@ class _Task:
     folder: TaskFolder
     engine: Engine
     container: Any
-    started: float
+    started: float | None  # None: made ready on a remote host, waiting for its slot
     memory_limit: int
     remote: RemoteTask | None = None  # its volumes on a remote engine
     cancelled: threading.Event = field(default_factory=threading.Event)
+    gate: SlotGate | None = None  # the remote host's slots, while this task holds one
+    _gate_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hold(self, gate: SlotGate) -> bool:
+        """Wait for a slot of the remote host; False if the run was cancelled meanwhile."""
+        if not gate.enter(self.run.resources.slots, self.cancelled):
+            return False
+        with self._gate_lock:
+            self.gate = gate
+        return True
+
+    def leave(self) -> None:
+        """Give the slot back (the container ended or never started); once."""
+        with self._gate_lock:
+            gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.leave(self.run.resources.slots)
 
 
 @dataclass
@@ -113,6 +131,7 @@ class DockerBackend(PooledBackend):
         self._source: Engine | bool | None = None
         self._resident = {label: ResidentOutputs() for label, engine in self.engines.items()
                           if engine.files is not None}
+        self._gates = {c.name: SlotGate(c.slots) for c in capacities if c.staged}
         self._count = 0
 
     # ----- what can run -------------------------------------------------------------------
@@ -183,7 +202,8 @@ class DockerBackend(PooledBackend):
                 self._early_failure(run, folder, f"the container could not be created on {engine.label}: "
                                     f"{api_reason(exc)}")
             return
-        task = _Task(run, folder, engine, container, time.monotonic(),
+        gate = self._gates.get(engine.label)
+        task = _Task(run, folder, engine, container, None if gate else time.monotonic(),
                      memory_limit_bytes(start.memory_gb), remote, start.cancelled)
         with self._lock:
             self._starting.pop(run.job_id, None)
@@ -195,8 +215,15 @@ class DockerBackend(PooledBackend):
             if remote is not None:
                 assert engine.files is not None
                 fill_remote_task(remote, run, folder, engine.files, container)
+            if gate is not None and not task.hold(gate):
+                return  # cancelled while it waited: cancel() removed it
             container.start()
+            task.started = time.monotonic()
         except Exception as exc:
+            task.leave()
+            if not start.cancelled.is_set() and not engine.answers():
+                self._updates.put(("lost", run.job_id))  # run again elsewhere, like a running node
+                return
             self._forget(run.job_id, free=False)
             if not start.cancelled.is_set():
                 self._early_failure(run, folder, start_failure(exc, folder.placement))
@@ -250,6 +277,7 @@ class DockerBackend(PooledBackend):
         except Exception:
             ended = None
         finally:
+            task.leave()
             if stream is not None:
                 with contextlib.suppress(Exception):
                     stream.close()
@@ -273,6 +301,7 @@ class DockerBackend(PooledBackend):
                 self._lines(task, lines, log)
             self._lines(task, [pending] if pending else [], log)
         status = int(task.container.wait()["StatusCode"])
+        task.leave()  # the next container on the host starts while this one's outputs come back
         # A follow stream can end before the engine has handed over the container's last
         # lines (seen with quickly failing modules): the log is written again, whole.
         whole = task.container.logs(stream=False)
@@ -361,9 +390,12 @@ class DockerBackend(PooledBackend):
             error = error_line(task.folder.log, status)
         return read_result(task.folder, job_id, ok=False, exit_status=status, error=error)
 
-    def _lost(self, job_id: str) -> NodeProgress | NodeResult:
+    def _lost(self, job_id: str) -> NodeProgress | NodeResult | None:
         """A run's engine stopped answering: retire that host and run the node elsewhere."""
-        task = self._tasks.pop(job_id)
+        with self._lock:
+            task = self._tasks.pop(job_id, None)
+        if task is None:  # cancelled meanwhile
+            return None
         self._pool.free(job_id)
         task.engine.alive = False
         self._pool.retire(task.engine.label)
@@ -389,7 +421,7 @@ class DockerBackend(PooledBackend):
         ended = []
         for job_id, task in list(self._tasks.items()):
             limit = task.run.resources.timeout_s
-            if limit is not None and time.monotonic() - task.started >= limit:
+            if limit is not None and task.started is not None and time.monotonic() - task.started >= limit:
                 self.cancel(job_id)
                 ended.append(read_result(task.folder, job_id, ok=False, error=timeout_error(limit)))
         return ended
@@ -399,6 +431,7 @@ class DockerBackend(PooledBackend):
             task = self._tasks.pop(job_id, None)
         if task is None:  # forgotten already (cancelled while it started)
             return
+        task.leave()
         if free:
             self._pool.free(job_id)
         resident = self._resident.get(task.engine.label)

@@ -32,7 +32,8 @@ class DockerHost:
     """One Docker engine: where it is, how to reach it, and what it may be given at once.
 
     ``slots`` None means one per CPU the engine reports; ``gpus`` None means none unless
-    the user gives ``--gpus``.
+    the user gives ``--gpus``; ``cpus`` None means every CPU the engine reports, shared
+    among the slots (each run gets ``cpus // slots`` threads).
     """
 
     url: str = DEFAULT_HOST
@@ -41,6 +42,7 @@ class DockerHost:
     slots: int | None = None
     gpus: tuple[str, ...] | None = None
     memory_gb: float | None = None
+    cpus: int | None = None
     shares_files: bool | None = None  # None: true for a unix:// socket (this machine)
 
     @property

@@ -11,11 +11,14 @@ A hosts file (YAML) lists the engines a run may use, what each offers and how to
         slots: 4
         gpus: [0, 1]
         memory_gb: 64
+        cpus: 16
       - url: ssh://lab@cluster-7             # the ssh client, with your keys and config
     registry: 127.0.0.1:5000                 # optional: images reach these hosts through it
 
 Every field but ``url`` is optional: ``slots`` defaults to the run's ``--jobs``, ``gpus`` to
-none (``--gpus`` gives every host the same), ``memory_gb`` to what the engine reports.
+none (``--gpus`` gives every host the same), ``memory_gb`` and ``cpus`` to what the engine
+reports; a run gets ``cpus // slots`` threads. Give ``cpus`` where the host's CPUs are not all
+the run's: a machine shared with other work, or two engines on one machine.
 ``shares_files`` (default: true for a ``unix://`` socket, false otherwise) says whether the
 engine sees this machine's files, so task folders can be mounted instead of shipped.
 ``registry`` (``HOST:PORT``) names a registry this machine's engine pushes module images
@@ -56,6 +59,7 @@ class _HostEntry(BaseModel):
     slots: int | None = Field(default=None, ge=1)
     gpus: list[str | int] | None = None
     memory_gb: float | None = Field(default=None, gt=0)
+    cpus: int | None = Field(default=None, ge=1)
     shares_files: bool | None = None
 
 
@@ -81,11 +85,12 @@ def read_hosts_file(path: Path) -> tuple[DockerHost, ...]:
         where = ".".join(str(p) for p in first["loc"])
         raise HostsFileError(f"{path}: {where}: {first['msg']} (a hosts file holds 'hosts:', a list "
                              "of entries with url and optional name, tls, slots, gpus, memory_gb, "
-                             "shares_files; optional registry: HOST:PORT)") from None
+                             "cpus, shares_files; optional registry: HOST:PORT)") from None
     base = path.parent
     hosts = tuple(DockerHost(url=e.url, name=e.name, tls=_path(e.tls, base), slots=e.slots,
                              gpus=tuple(str(g) for g in e.gpus) if e.gpus is not None else None,
-                             memory_gb=e.memory_gb, shares_files=e.shares_files)
+                             memory_gb=e.memory_gb, cpus=e.cpus,
+                             shares_files=e.shares_files)
                   for e in parsed.hosts)
     for host in hosts:
         if parsed.registry:

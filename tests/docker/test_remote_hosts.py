@@ -4,6 +4,7 @@ host; a host that dies while its nodes run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -115,16 +116,42 @@ def test_a_chain_on_one_remote_host_reads_the_intermediate_in_place(
     assert {v.name for v in remote_runtime.client.volumes.list()} - volumes_before == set()
 
 
+def _watch_task_containers(client: Any, stop: Any, seen: list[tuple[int, int]]) -> None:
+    """Note (running, created) task containers on an engine until ``stop`` is set."""
+    while not stop.is_set():
+        with contextlib.suppress(Exception):
+            tasks = client.containers.list(all=True, filters={"label": "org.lamella.kind=task"})
+            states = [c.status for c in tasks]
+            seen.append((states.count("running"), states.count("created")))
+        time.sleep(0.05)
+
+
 def test_a_batch_spreads_over_this_machine_and_a_remote_host(
         workdir: Path, fixture_modules: Path, remote_runtime: RemoteEngine) -> None:
+    import threading
+
     hosts = _hosts_file(workdir, {"url": "unix:///var/run/docker.sock", "slots": 1},
                         {"url": remote_runtime.url, "name": "remote", "tls": str(remote_runtime.tls),
-                         "slots": 1})
-    result = _run(workdir, fixture_modules, [str(hosts)], sleep=1.0, batch=True)
+                         "slots": 1, "cpus": 1})
+    stop, seen = threading.Event(), []
+    watcher = threading.Thread(target=_watch_task_containers, args=(remote_runtime.client, stop, seen))
+    watcher.start()
+    try:
+        result = _run(workdir, fixture_modules, [str(hosts)], sleep=1.0, batch=True)
+    finally:
+        stop.set()
+        watcher.join()
     assert result.ok, result.failures
     for n in range(4):
         assert _values(workdir / "out" / f"img{n}" / "b.ome.tif") == [n + 7]
     assert set(_node_hosts(workdir).values()) == {socket.gethostname(), "remote"}
+    # One slot there: never two containers running at once, but the next one was made
+    # ready (created, not started) while one ran.
+    assert max(running for running, _ in seen) == 1
+    assert any(running == 1 and created >= 1 for running, created in seen)
+    record = json.loads((workdir / "out" / "run-record.json").read_text())
+    remote = next(h for h in record["backend"]["hosts"] if h["name"] == "remote")
+    assert (remote["slots"], remote["threads_per_slot"]) == (1, 1)  # cpus: 1 in the hosts file
 
 
 def test_a_workflow_runs_over_ssh(workdir: Path, fixture_modules: Path, ssh_engine: SshEngine,
