@@ -7,7 +7,7 @@ import numpy as np
 from lamella.core.sdk import Image, Task
 from lamella.core.sdk.sizes import PILOT_SMOOTH_PX, auto_min_area, auto_smooth
 
-from . import cleanup, edges, levels, sizes
+from . import cleanup, edges, halo, levels, sizes
 
 
 def run(task: Task) -> None:
@@ -26,9 +26,13 @@ def run(task: Task) -> None:
     task.save_labels("classes", classes, like=image)
     del classes, data
     connectivity = task.param("connectivity")
-    if task.param("refine_edges") == "otsu":
+    if task.param("refine_edges") != "off":
         task.progress(0.5, "placing edges at the Otsu level")
         mask = edges.refine_edges(mask, image.data, invert=invert, connectivity=connectivity)
+        depth = _halo_depth(task, mask)
+        if depth:
+            task.progress(0.55, f"trimming the edge halo ({depth} px)")
+            mask = halo.trim_halo(mask, image.data, depth=depth, invert=invert)
     if task.param("fill_holes"):
         task.progress(0.6, "filling holes")
         mask = cleanup.fill_holes(mask, connectivity=connectivity)
@@ -57,6 +61,22 @@ def _pilot_mask(task: Task, pilot: np.ndarray) -> np.ndarray:
     if method == "multi-otsu":
         return _multi_otsu(task, pilot, quiet=True) == (1 if invert else task.param("classes"))
     return _foreground(task, pilot, method, invert, quiet=True)
+
+
+def _halo_depth(task: Task, mask: np.ndarray) -> int:
+    """Rings of outline pixels to trim at the local half-maximum; 'auto' by object size."""
+    choice = task.param("refine_edges")
+    if choice == "half-max":
+        return task.param("half_max_depth")
+    if choice != "auto":
+        return 0
+    radius = sizes.mask_typical_radius(mask)
+    depth = halo.auto_depth(radius)
+    rule = ", ".join(f"{d} px deep below {below:g} px" for below, d in halo.AUTO_DEPTHS)
+    why = (f"typical object radius {radius:.1f} px with edges at the Otsu level" if radius
+           is not None else "no object with edges at the Otsu level") + f"; rule: {rule}"
+    task.resolved("refine_edges", f"half-max, {depth} px deep" if depth else "otsu", why)
+    return depth
 
 
 def _min_area(task: Task, mask: np.ndarray, image: Image) -> float:

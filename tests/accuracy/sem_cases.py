@@ -88,7 +88,11 @@ def write_cases(folder: Path, diameters: tuple[float, ...], seeds: tuple[int, ..
             image, labels, _ = generate.particles(spec["generator"]["width"],
                                                   spec["generator"]["height"], seed=seed,
                                                   mean_diameter=diameter, **settings)
-            f1 = reference[diameter]["f1_per_seed"][spec["generator"]["seeds"].index(seed)]
+            # Sizes and seeds the benchmark did not hand-tune (e.g. 15 px, between its
+            # sizes) have no reference F1.
+            tuned = diameter in reference and seed in spec["generator"]["seeds"]
+            f1 = (reference[diameter]["f1_per_seed"][spec["generator"]["seeds"].index(seed)]
+                  if tuned else float("nan"))
             for layout in LAYOUTS:
                 name = f"d{diameter:g}-s{seed}-{layout}"
                 sem = layouts.write_sem_tiff(folder / f"{name}.tif", image, layout=layout,

@@ -8,11 +8,11 @@ scan rows below it) and in the FEI layout, and the example runs on all of them i
 
 Required of the example on every file: the bar is cut (its labels are the micrograph's
 size), the count of particles not cut by the edge within 20 % of the truth's, and an
-instance F1 of at least 90 % of the best hand-tuned one on the same field. Required of the
-mean minimum Feret diameter: within 5 % or 0.5 px of the truth for 20-60 px particles; at
-10 px it is 11-12 % too large (16-18 % before watershed's neck_h cut merged pairs again):
-edges about half a pixel out at the Otsu level and neighbours still merged, which the README
-lists as not met, held here to the figure measured so it cannot get worse.
+instance F1 of at least 90 % of the best hand-tuned one on the same field, and a mean
+minimum Feret diameter within 5 % or 0.5 px of the truth's. At 10 px the Feret target is
+met because the threshold's ``refine_edges: auto`` trims the bright SE halo from small
+particles' edges (+11-12 % with the Otsu edges alone); sizes between these (12-25 px) are
+run by ``python -m tests.accuracy.sem_sizes 12 15 17 22 25``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from tests.accuracy import sem_cases
 
 DIAMETERS = (10.0, 20.0, 30.0, 40.0, 60.0)
 SEEDS = (1, 2)
-SMALL = 10.0  # particles this small: Feret held to the measured figure, not to 5 %
-SMALL_FERET_LIMIT = 0.14  # measured +10.6 % to +12.4 %
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +56,8 @@ def test_f1_at_least_90_percent_of_the_best_hand_tuned(scores: list[sem_cases.Sc
 
 @pytest.mark.slow
 def test_mean_min_feret_within_5_percent_or_half_a_pixel(scores: list[sem_cases.Score]) -> None:
-    wrong = []
-    for s in scores:
-        error = s.feret_error_px
-        allowed = (SMALL_FERET_LIMIT * s.feret_min_truth_px if s.case.diameter <= SMALL
-                   else max(0.05 * s.feret_min_truth_px, 0.5))
-        if abs(error) > allowed:
-            wrong.append(f"{s.case.name}: {s.feret_min_found_px:.2f} px for "
-                         f"{s.feret_min_truth_px:.2f} px")
+    # Measured: -1.3 to +1.9 % at 10 px, -2.2 to +1.6 % at 20 px, -3.6 to -0.6 % at 30 px,
+    # -0.9 to -0.7 % at 40 px, -4.6 to -3.0 % at 60 px.
+    wrong = [f"{s.case.name}: {s.feret_min_found_px:.2f} px for {s.feret_min_truth_px:.2f} px"
+             for s in scores if abs(s.feret_error_px) > max(0.05 * s.feret_min_truth_px, 0.5)]
     assert not wrong, wrong
