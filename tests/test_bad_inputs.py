@@ -92,8 +92,8 @@ def test_bad_image_files(files: Path, isolated_cache: Path, workflow: Path | str
 
 
 WIRING = [
-    ("module: lamella/threshold@1.1", "module: lamella/threshhold@1.1", BadInput(
-        "unknown-module", "module: lamella/threshhold@1.1",
+    ("module: lamella/threshold@1.2", "module: lamella/threshhold@1.2", BadInput(
+        "unknown-module", "module: lamella/threshhold@1.2",
         "  - node 'segment': unknown module 'lamella/threshhold' (did you mean 'lamella/threshold'?)",
         2)),
     ("in: {mask: segment.mask,", "in: {mask: segment.masks,", BadInput(

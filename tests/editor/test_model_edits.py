@@ -42,7 +42,7 @@ def test_ports_and_params_come_from_the_manifest(model: EditorModel) -> None:
         PortInfo("image", "image", model.manifest("measure").inputs["image"].description, False)]
     assert [p.name for p in model.outputs_of("segment")] == ["mask", "classes"]
     assert [(p.name, p.type) for p in model.outputs_of("$inputs")] == [("image", "image")]
-    assert model.params("segment") == {"smooth": "auto", "method": "li", "refine_edges": "otsu",
+    assert model.params("segment") == {"smooth": "auto", "method": "li", "refine_edges": "auto",
                                        "min_area": "auto"}
     assert model.wire_into("measure", "labels") == ("edge", "labels")
     assert model.position("load") is None

@@ -87,6 +87,8 @@ def test_nanoparticle_size_distribution(tmp_path: Path) -> None:
     # Every automatic size is recorded, and follows the particles' typical radius of about
     # 15-20 px. Measured: smooth 2.29 px, min_area 126 px^2, core_smooth 1.82 px, neck_h 2.19 px.
     resolved = {**nodes["segment"]["resolved_params"], **nodes["separate"]["resolved_params"]}
+    # The edge rule follows the size too: particles this large keep the Otsu edges.
+    assert resolved.pop("refine_edges") == "otsu"
     assert set(resolved) == {"smooth", "min_area", "core_smooth", "neck_h"}
     value = {name: float(text.split()[0]) for name, text in resolved.items()}
     assert resolved["min_area"].endswith(" px^2") and 70 <= value["min_area"] <= 160
