@@ -47,7 +47,10 @@ class _HostUse:
 
     def fits(self, request: ResourceRequest) -> bool:
         cap = self.capacity
-        return (not self.retired and self.slots + request.slots <= cap.slots + cap.staged
+        # A run that wants a GPU is never staged: it would wait for one another run holds,
+        # or (gpu 'optional') run on the CPU beside GPUs that are about to be free.
+        staged = cap.staged if request.gpu == "none" or not cap.gpu_ids else 0
+        return (not self.retired and self.slots + request.slots <= cap.slots + staged
                 # The first run on an idle host always fits: a host is never left idle for
                 # a run that would fit it alone.
                 and (self.slots == 0 or self.memory_gb + request.memory_gb <= cap.memory_gb)

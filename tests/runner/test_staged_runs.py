@@ -41,6 +41,14 @@ def test_a_host_where_the_run_starts_at_once_goes_before_a_staged_place() -> Non
     assert not pool.can_place(REQUEST)
 
 
+def test_a_run_that_wants_a_gpu_is_not_staged_on_a_host_with_gpus() -> None:
+    pool = ResourcePool((HostCapacity("gpu-box", 1, 8.0, gpu_ids=("0",), staged=1),))
+    assert pool.place("one", ResourceRequest(gpu="optional")).gpu_ids == ("0",)
+    assert not pool.can_place(ResourceRequest(gpu="optional"))  # not staged to run on the CPU
+    assert not pool.can_place(ResourceRequest(gpu="required"))
+    assert pool.can_place(ResourceRequest(gpu="none"))  # a CPU run is staged as on any host
+
+
 def test_the_gate_lets_a_staged_run_start_when_the_running_one_ends() -> None:
     gate, cancelled = SlotGate(1), threading.Event()
     assert gate.enter(1, cancelled)
