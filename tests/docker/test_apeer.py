@@ -29,7 +29,7 @@ inputs:
 nodes:
   invert: {module: apeer/invert-apeer@1, params: {gain: 0.5, threshold: 20}, in: {input_image: $inputs.image}}
   segment:
-    module: lamella/threshold@1.1
+    module: lamella/threshold@1.2
     params: {method: manual, level: 60}
     in: {image: invert.inverted_image}
 outputs: {inverted: invert.inverted_image, mask: segment.mask}
@@ -39,7 +39,7 @@ outputs: {inverted: invert.inverted_image, mask: segment.mask}
 @pytest.fixture
 def apeer_workdir(tmp_path: Path, isolated_cache: Path) -> Path:
     client, catalog = docker_client(), Catalog.discover([APEER_MODULES])
-    for ref in ("apeer/invert-apeer@1", "lamella/threshold@1.1"):
+    for ref in ("apeer/invert-apeer@1", "lamella/threshold@1.2"):
         entry = catalog.resolve(ref)
         build_module(client, entry.manifest, entry.folder, say=lambda message: None)
     (tmp_path / "wf.yaml").write_text(WORKFLOW)
