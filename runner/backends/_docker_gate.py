@@ -16,7 +16,11 @@ _CHECK_CANCELLED_S = 0.2
 
 
 class SlotGate:
-    """At most ``slots`` slots held at once; a waiting run can be cancelled."""
+    """At most ``slots`` slots held at once; a waiting run can be cancelled.
+
+    Not a ``threading.Semaphore``: a run of several slots must take them all at once, and a
+    semaphore hands them out one by one (two such runs could each hold part and wait).
+    """
 
     def __init__(self, slots: int) -> None:
         self._free = slots
